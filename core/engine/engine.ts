@@ -1,0 +1,409 @@
+/**
+ * The queue engine: CMQ/SQS queue semantics over a Store. It validates input, resolves times on
+ * its clock, and wakes push consumers and long polls when messages become ready. It never talks
+ * to the network; the server and the in-process task runtimes both build on it.
+ */
+import { SpoolError, toSpoolError } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import type { ListQueuesQuery, QueueRecord, QueueStats, Receipt, Store } from '../store/store.js';
+import { checkInteger, resolveAttributes, sameAttributes, type QueueAttributesInput } from './attributes.js';
+import { systemClock, type Clock } from './clock.js';
+import { Dispatcher, type Demand } from './dispatcher.js';
+import { toReceived, type ReceivedMessage } from './message.js';
+import { decodeReceipt, newLeaseToken } from './receipt.js';
+import { Sweeper } from './sweeper.js';
+import { checkBatch, checkQueueName, toNewMessage, type SendInput } from './validate.js';
+
+export interface EngineOptions {
+  store: Store;
+  /** Default: the system clock. Tests pass a FakeClock. */
+  clock?: Clock;
+  /** How often retention, rewind window, TTL dead letters and dedup expiry are swept; default 1000 ms. */
+  sweepIntervalMs?: number;
+  /** Called with failures of background work (sweeps, push consumers); default: ignore. */
+  onError?: (err: SpoolError) => void;
+}
+
+export interface ReceiveOptions {
+  /** Seconds to wait for a message when none is ready (0-30); default: the queue's pollingWaitSeconds. */
+  waitSeconds?: number;
+  /** Lease length in seconds for this receive (1-43200); default: the queue's visibilityTimeout. */
+  visibilityTimeout?: number;
+}
+
+export interface ReceiveBatchOptions extends ReceiveOptions {
+  /** 1-16; default 16. */
+  max?: number;
+}
+
+export interface ConsumeOptions {
+  /** Messages delivered and not yet finished at once (1-10000). */
+  prefetch: number;
+  /** Lease length in seconds; default: the queue's visibilityTimeout. */
+  visibilityTimeout?: number;
+}
+
+/** A push consumer. Its handler's promise settling gives the credit back. */
+export interface Consumer {
+  readonly queue: string;
+  close(): void;
+}
+
+export interface DeleteBatchResult {
+  deleted: string[];
+  failed: { receiptHandle: string; code: string; message: string }[];
+}
+
+export type ReplyInput = SendInput & { queue: string };
+
+export class Engine {
+  readonly clock: Clock;
+  private readonly store: Store;
+  private readonly dispatcher: Dispatcher;
+  private readonly sweeper: Sweeper;
+  private readonly onError: (err: unknown) => void;
+  private readonly attributeCache = new Map<string, QueueRecord>();
+  private readonly waiters = new Set<() => void>();
+  private closing: Promise<void> | null = null;
+
+  constructor(options: EngineOptions) {
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock;
+    const onError = options.onError ?? (() => {});
+    this.onError = (err: unknown) => onError(toSpoolError(err));
+    this.dispatcher = new Dispatcher(
+      (queue, max, visibilityMs) => this.claim(queue, max, visibilityMs),
+      (queue, messages) => void this.releaseAll(queue, messages),
+      this.onError,
+    );
+    this.sweeper = new Sweeper({
+      clock: this.clock,
+      sweepIntervalMs: options.sweepIntervalMs ?? 1000,
+      expire: (now) => this.store.expire(now),
+      sweep: (now) => this.store.sweep(now),
+      wake: (queues) => this.wake(queues),
+      onError: this.onError,
+    });
+    this.sweeper.start();
+  }
+
+  // ---- queues ----
+
+  /** Creates a queue; the same name with the same attributes is not an error (created: false). Throws QUEUE_EXISTS on different attributes. */
+  async createQueue(name: string, attributes?: QueueAttributesInput): Promise<{ created: boolean; queue: QueueRecord }> {
+    this.checkOpen();
+    checkQueueName(name);
+    const resolved = resolveAttributes(attributes);
+    const result = await this.store.createQueue(name, resolved, this.clock.now());
+    if (!result.created && !sameAttributes(result.queue.attributes, resolved)) {
+      throw new SpoolError('QUEUE_EXISTS', `queue ${JSON.stringify(name)} exists with other attributes`);
+    }
+    this.attributeCache.set(name, result.queue);
+    return result;
+  }
+
+  async getQueue(name: string): Promise<QueueRecord> {
+    this.checkOpen();
+    checkQueueName(name);
+    const cached = this.attributeCache.get(name);
+    if (cached) return cached;
+    const queue = await this.store.getQueue(name);
+    if (!queue) throw new SpoolError('QUEUE_NOT_FOUND', `queue ${JSON.stringify(name)} does not exist`);
+    this.attributeCache.set(name, queue);
+    return queue;
+  }
+
+  /** Queues whose names start with `prefix`, in name order; limit 1-1000 (default 20). */
+  async listQueues(query: Partial<ListQueuesQuery> = {}): Promise<{ total: number; queues: QueueRecord[] }> {
+    this.checkOpen();
+    const prefix = query.prefix ?? '';
+    if (typeof prefix !== 'string' || prefix.length > LIMITS.queueNameMaxLength) {
+      throw new SpoolError('INVALID_PARAMETER', `prefix must be a string of at most ${LIMITS.queueNameMaxLength} characters`);
+    }
+    const offset = checkInteger('offset', query.offset ?? 0, 0, Number.MAX_SAFE_INTEGER);
+    const limit = checkInteger('limit', query.limit ?? 20, 1, LIMITS.listLimitMax);
+    return this.store.listQueues({ prefix, offset, limit });
+  }
+
+  /** Changes some attributes; the others keep their values. */
+  async setQueueAttributes(name: string, attributes: QueueAttributesInput): Promise<QueueRecord> {
+    const current = await this.getQueue(name);
+    const resolved = resolveAttributes(attributes, current.attributes);
+    const queue = await this.store.updateQueue(name, resolved, this.clock.now());
+    this.attributeCache.set(name, queue);
+    return queue;
+  }
+
+  async deleteQueue(name: string): Promise<void> {
+    this.checkOpen();
+    checkQueueName(name);
+    this.attributeCache.delete(name);
+    await this.store.deleteQueue(name);
+    this.attributeCache.delete(name);
+    this.dispatcher.forget(name);
+  }
+
+  /** Removes every message; resolves with how many. */
+  async purgeQueue(name: string): Promise<number> {
+    this.checkOpen();
+    checkQueueName(name);
+    const removed = await this.store.purgeQueue(name);
+    this.dispatcher.forget(name);
+    return removed;
+  }
+
+  async stats(name: string): Promise<QueueStats> {
+    this.checkOpen();
+    checkQueueName(name);
+    return this.store.stats(name, this.clock.now());
+  }
+
+  /** Makes deleted messages enqueued at or after `since` (Unix ms) receivable again (needs rewindSeconds > 0). */
+  async rewind(name: string, since: number): Promise<number> {
+    this.checkOpen();
+    checkQueueName(name);
+    checkInteger('since', since, 0, Number.MAX_SAFE_INTEGER, 'INVALID_PARAMETER');
+    const count = await this.store.rewind(name, since, this.clock.now());
+    this.wake([name]);
+    return count;
+  }
+
+  /** Moves a dead-letter queue's messages back to the queues they came from. */
+  async redrive(deadLetterQueue: string): Promise<number> {
+    this.checkOpen();
+    checkQueueName(deadLetterQueue);
+    const { moved, woken } = await this.store.redrive(deadLetterQueue, this.clock.now());
+    this.wake(woken);
+    return moved;
+  }
+
+  // ---- messages ----
+
+  /** Sends one message; resolves with its msgId once it is durable. */
+  async send(queue: string, message: SendInput): Promise<string> {
+    const [msgId] = await this.enqueue(queue, [message]);
+    return msgId!;
+  }
+
+  /** Sends 1-16 messages in one commit; all are stored or none. */
+  async sendBatch(queue: string, messages: SendInput[]): Promise<string[]> {
+    return this.enqueue(queue, checkBatch<SendInput>(messages, 'messages'));
+  }
+
+  /** Leases one message, or resolves null when none is ready within the wait. */
+  async receive(queue: string, options: ReceiveOptions = {}): Promise<ReceivedMessage | null> {
+    const [message] = await this.receiveBatch(queue, { ...options, max: 1 });
+    return message ?? null;
+  }
+
+  /** Leases up to `max` ready messages; returns what is ready without waiting for `max`. */
+  async receiveBatch(queue: string, options: ReceiveBatchOptions = {}): Promise<ReceivedMessage[]> {
+    const { attributes } = await this.getQueue(queue);
+    const max = checkInteger('max', options.max ?? LIMITS.batchMax, 1, LIMITS.batchMax);
+    const waitSeconds = checkInteger('waitSeconds', options.waitSeconds ?? attributes.pollingWaitSeconds, 0, LIMITS.pollingWaitSecondsMax);
+    const visibilityMs = 1000 * checkInteger('visibilityTimeout', options.visibilityTimeout ?? attributes.visibilityTimeout, 1, LIMITS.visibilityTimeoutMax);
+    if (waitSeconds === 0) return this.claim(queue, max, visibilityMs);
+    return this.waitFor(queue, max, visibilityMs, waitSeconds * 1000);
+  }
+
+  /** Deletes (acks) a message; throws RECEIPT_HANDLE_STALE unless the handle is the current lease. */
+  async delete(queue: string, receiptHandle: string): Promise<void> {
+    const result = await this.deleteBatch(queue, [receiptHandle]);
+    const failure = result.failed[0];
+    if (failure) throw new SpoolError(failure.code as 'RECEIPT_HANDLE_STALE', failure.message);
+  }
+
+  /** Deletes 1-16 messages; each handle succeeds or fails on its own. */
+  async deleteBatch(queue: string, receiptHandles: string[]): Promise<DeleteBatchResult> {
+    checkBatch<string>(receiptHandles, 'receiptHandles');
+    await this.getQueue(queue);
+    const result: DeleteBatchResult = { deleted: [], failed: [] };
+    const valid: { handle: string; receipt: Receipt }[] = [];
+    for (const handle of receiptHandles) {
+      try {
+        valid.push({ handle, receipt: decodeReceipt(handle) });
+      } catch (err) {
+        const e = toSpoolError(err);
+        result.failed.push({ receiptHandle: String(handle), code: e.code, message: e.message });
+      }
+    }
+    if (valid.length === 0) return result;
+    const outcomes = await this.store.ack(queue, valid.map((v) => v.receipt), this.clock.now());
+    outcomes.forEach((code, i) => {
+      const handle = valid[i]!.handle;
+      if (code === null) result.deleted.push(handle);
+      else result.failed.push({ receiptHandle: handle, code, message: 'receipt handle is not the current lease of this message' });
+    });
+    return result;
+  }
+
+  /**
+   * Sets the lease to end `visibilityTimeout` seconds from now (extend), or with 0 makes the
+   * message ready at once. Throws RECEIPT_HANDLE_STALE unless the handle is the current lease.
+   */
+  async changeVisibility(queue: string, receiptHandle: string, visibilityTimeout: number): Promise<{ nextVisibleTime: number }> {
+    await this.getQueue(queue);
+    const receipt = decodeReceipt(receiptHandle);
+    const seconds = checkInteger('visibilityTimeout', visibilityTimeout, 0, LIMITS.visibilityTimeoutMax);
+    const now = this.clock.now();
+    const nextVisibleTime = now + seconds * 1000;
+    await this.store.changeVisibility(queue, receipt, nextVisibleTime, seconds === 0, now);
+    if (seconds === 0) this.wake([queue]);
+    else this.sweeper.dueBy(nextVisibleTime);
+    return { nextVisibleTime };
+  }
+
+  /**
+   * Gives a lease up (nack): the message becomes receivable after `delaySeconds` (default 0), or
+   * goes to the dead-letter queue if its receive count is used up.
+   */
+  async release(queue: string, receiptHandle: string, delaySeconds = 0): Promise<void> {
+    await this.getQueue(queue);
+    const receipt = decodeReceipt(receiptHandle);
+    const seconds = checkInteger('delaySeconds', delaySeconds, 0, LIMITS.delaySecondsMax);
+    const now = this.clock.now();
+    await this.store.changeVisibility(queue, receipt, now + seconds * 1000, true, now);
+    this.wake([queue]);
+    if (seconds > 0) this.sweeper.dueBy(now + seconds * 1000);
+  }
+
+  /**
+   * Deletes a leased message and sends `reply` to `reply.queue` in one commit, only if the lease is
+   * current (else RECEIPT_HANDLE_STALE, and nothing is sent). Resolves with the reply's msgId.
+   */
+  async complete(queue: string, receiptHandle: string, reply: ReplyInput): Promise<string> {
+    await this.getQueue(queue);
+    const receipt = decodeReceipt(receiptHandle);
+    if (typeof reply !== 'object' || reply === null) throw new SpoolError('INVALID_PARAMETER', 'reply must be an object with queue and body');
+    const { queue: replyQueue, ...message } = reply;
+    const target = await this.getQueue(checkQueueName(replyQueue, 'reply queue'));
+    const now = this.clock.now();
+    const newMessage = toNewMessage(message, target.attributes, now);
+    const msgId = await this.store.complete(queue, receipt, { queue: replyQueue, message: newMessage }, now);
+    this.wakeAfterSend(replyQueue, newMessage.visibleAt, now);
+    return msgId;
+  }
+
+  /**
+   * Pushes ready messages to `handler` as they become ready, at most `prefetch` unfinished at once.
+   * The handler acks (delete/complete) or releases each message itself; when its promise settles
+   * the credit comes back. A handler that throws leaves the lease to expire.
+   */
+  consume(queue: string, options: ConsumeOptions, handler: (message: ReceivedMessage) => unknown): Consumer {
+    this.checkOpen();
+    checkQueueName(queue);
+    const prefetch = checkInteger('prefetch', options.prefetch, 1, 10_000);
+    let visibilityMs = 0;
+    let inFlight = 0;
+    let closed = false;
+    const demand: Demand = {
+      credit: () => (closed ? 0 : prefetch - inFlight),
+      get visibilityMs() {
+        return visibilityMs;
+      },
+      deliver: (messages) => {
+        for (const message of messages) {
+          inFlight++;
+          Promise.resolve()
+            .then(() => handler(message))
+            .catch(this.onError)
+            .finally(() => {
+              inFlight--;
+              if (!closed) this.dispatcher.creditReturned(queue);
+            });
+        }
+      },
+    };
+    const consumer: Consumer = {
+      queue,
+      close: () => {
+        closed = true;
+        this.dispatcher.remove(queue, demand);
+      },
+    };
+    // The lease length needs the queue's attributes; start once they are known.
+    this.getQueue(queue)
+      .then(({ attributes }) => {
+        const seconds = options.visibilityTimeout ?? attributes.visibilityTimeout;
+        visibilityMs = 1000 * checkInteger('visibilityTimeout', seconds, 1, LIMITS.visibilityTimeoutMax);
+        if (!closed) this.dispatcher.add(queue, demand);
+      })
+      .catch(this.onError);
+    return consumer;
+  }
+
+  /** Stops background work, ends long polls (they resolve empty) and closes the store. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.sweeper.close();
+      for (const wakeUp of [...this.waiters]) wakeUp();
+      await this.store.close();
+    })();
+    return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // ---- internals ----
+
+  private async enqueue(queue: string, inputs: SendInput[]): Promise<string[]> {
+    const { attributes } = await this.getQueue(queue);
+    const now = this.clock.now();
+    const messages = inputs.map((input) => toNewMessage(input, attributes, now));
+    const ids = await this.store.enqueue(queue, messages, now, LIMITS.dedupWindowMs);
+    const firstVisible = Math.min(...messages.map((m) => m.visibleAt));
+    this.wakeAfterSend(queue, firstVisible, now);
+    return ids;
+  }
+
+  private wakeAfterSend(queue: string, visibleAt: number, now: number): void {
+    if (visibleAt <= now) this.dispatcher.wake(queue);
+    else this.sweeper.dueBy(visibleAt);
+  }
+
+  private async claim(queue: string, max: number, visibilityMs: number): Promise<ReceivedMessage[]> {
+    this.checkOpen();
+    const now = this.clock.now();
+    const leaseUntil = now + visibilityMs;
+    const leased = await this.store.claim(queue, max, leaseUntil, newLeaseToken(), now);
+    if (leased.length > 0) this.sweeper.dueBy(leaseUntil);
+    return leased.map(toReceived);
+  }
+
+  private waitFor(queue: string, max: number, visibilityMs: number, waitMs: number): Promise<ReceivedMessage[]> {
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (messages: ReceivedMessage[]) => {
+        if (done) return;
+        done = true;
+        this.clock.clearTimeout(timer);
+        this.waiters.delete(wakeUp);
+        this.dispatcher.remove(queue, demand);
+        resolve(messages);
+      };
+      const wakeUp = () => finish([]);
+      const demand: Demand = { credit: () => (done ? 0 : max), visibilityMs, deliver: finish };
+      const timer = this.clock.setTimeout(wakeUp, waitMs);
+      this.waiters.add(wakeUp);
+      this.dispatcher.add(queue, demand);
+    });
+  }
+
+  private async releaseAll(queue: string, messages: ReceivedMessage[]): Promise<void> {
+    const now = this.clock.now();
+    for (const m of messages) {
+      await this.store.changeVisibility(queue, decodeReceipt(m.receiptHandle), now, true, now).catch(this.onError);
+    }
+    this.wake([queue]);
+  }
+
+  private wake(queues: string[]): void {
+    for (const queue of queues) this.dispatcher.wake(queue);
+  }
+
+  private checkOpen(): void {
+    if (this.closing) throw new SpoolError('CLOSED', 'the engine is closed');
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The engine's background loops, on the injected clock:
+ * - the due timer fires when the earliest lease or delay ends, asks the store to expire what is
+ *   due, wakes the queues that gained ready messages, and re-arms for the next one;
+ * - the sweep runs every sweepIntervalMs for retention, the rewind window, time-to-live dead letters
+ *   and the dedup window.
+ * Neither overlaps itself; a failure is reported and the loop goes on.
+ */
+import type { Clock, TimerHandle } from './clock.js';
+import type { ExpireResult, WakeResult } from '../store/store.js';
+
+export interface SweeperOptions {
+  clock: Clock;
+  sweepIntervalMs: number;
+  expire: (now: number) => Promise<ExpireResult>;
+  sweep: (now: number) => Promise<WakeResult>;
+  wake: (queues: string[]) => void;
+  onError: (err: unknown) => void;
+}
+
+export class Sweeper {
+  private dueTimer: TimerHandle | null = null;
+  private dueAt = Infinity;
+  private expiring = false;
+  private expireAgain = false;
+  private sweepTimer: TimerHandle | null = null;
+  private closed = false;
+
+  constructor(private readonly options: SweeperOptions) {}
+
+  start(): void {
+    this.runExpire();
+    this.scheduleSweep();
+  }
+
+  /** Something will become due at `at` (Unix ms): make sure the due timer fires by then. */
+  dueBy(at: number): void {
+    if (this.closed || at >= this.dueAt) return;
+    this.arm(at);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.dueTimer) this.options.clock.clearTimeout(this.dueTimer);
+    if (this.sweepTimer) this.options.clock.clearTimeout(this.sweepTimer);
+    this.dueTimer = this.sweepTimer = null;
+  }
+
+  private arm(at: number): void {
+    const { clock } = this.options;
+    if (this.dueTimer) clock.clearTimeout(this.dueTimer);
+    this.dueAt = at;
+    this.dueTimer = clock.setTimeout(() => {
+      this.dueTimer = null;
+      this.dueAt = Infinity;
+      this.runExpire();
+    }, Math.max(0, at - clock.now()));
+  }
+
+  private runExpire(): void {
+    if (this.closed) return;
+    if (this.expiring) {
+      this.expireAgain = true;
+      return;
+    }
+    this.expiring = true;
+    this.options
+      .expire(this.options.clock.now())
+      .then(({ woken, nextDueAt }) => {
+        this.options.wake(woken);
+        if (nextDueAt !== null) this.dueBy(nextDueAt);
+      })
+      .catch((err: unknown) => {
+        this.options.onError(err);
+        this.dueBy(this.options.clock.now() + 1000);
+      })
+      .finally(() => {
+        this.expiring = false;
+        if (this.expireAgain) {
+          this.expireAgain = false;
+          this.runExpire();
+        }
+      });
+  }
+
+  private scheduleSweep(): void {
+    if (this.closed) return;
+    this.sweepTimer = this.options.clock.setTimeout(() => {
+      this.options
+        .sweep(this.options.clock.now())
+        .then(({ woken }) => this.options.wake(woken))
+        .catch(this.options.onError)
+        .finally(() => this.scheduleSweep());
+    }, this.options.sweepIntervalMs);
+  }
+}

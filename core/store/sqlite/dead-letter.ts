@@ -1,0 +1,104 @@
+/**
+ * Dead letters: move a message to its queue's dead-letter queue in place (same msgId, body,
+ * attributes and enqueue time; state ready; sourceQueue recorded), and post a notice to its replyTo
+ * queue when it has one, so a waiting producer learns of it. Redrive moves them back with a fresh
+ * receive count.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import type { MessageWriter } from './enqueue.js';
+import type { QueueDirectory, QueueRow } from './queues.js';
+import { STATE } from './rows.js';
+
+export type DeadLetterReason = 'maxReceiveCount' | 'maxTimeToLive';
+
+/** What a dead-letter decision needs to know of a message. */
+export interface DeadLetterCandidate {
+  id: number;
+  dequeue_count: number;
+  reply_to: string | null;
+  correlation_id: string | null;
+}
+
+/** The JSON body of the notice posted to a dead-lettered message's replyTo queue. */
+export interface DeadLetterNotice {
+  event: 'deadLetter';
+  msgId: string;
+  queue: string;
+  deadLetterQueue: string;
+  reason: DeadLetterReason;
+  dequeueCount: number;
+  correlationId: string | null;
+}
+
+export class DeadLetters {
+  private readonly move: Statement<[number, number, string, number]>;
+  private readonly movable: Statement<[number], { id: number; source_queue: string }>;
+  private readonly moveBack: Statement<[number, number, number]>;
+
+  constructor(db: Database, private readonly queues: QueueDirectory, private readonly writer: MessageWriter) {
+    this.move = db.prepare(`UPDATE messages SET queue_id = ?, state = ${STATE.ready}, visible_at = ?, lease_token = NULL, source_queue = ? WHERE id = ?`);
+    this.movable = db.prepare(`SELECT id, source_queue FROM messages WHERE queue_id = ? AND state IN (${STATE.ready}, ${STATE.delayed}) AND source_queue IS NOT NULL`);
+    this.moveBack = db.prepare(
+      `UPDATE messages SET queue_id = ?, state = ${STATE.ready}, visible_at = ?, lease_token = NULL, dequeue_count = 0, source_queue = NULL WHERE id = ?`,
+    );
+  }
+
+  /** True when the queue's receive-count policy says this delivery count is used up. */
+  receivesUsedUp(queue: QueueRow, dequeueCount: number): boolean {
+    const policy = queue.attributes.deadLetterPolicy;
+    return policy?.policy === 0 && dequeueCount >= (policy.maxReceiveCount ?? Infinity);
+  }
+
+  /**
+   * Moves the message to the queue's dead-letter queue; returns the queues that gained ready
+   * messages. If the dead-letter queue has gone, the message stays where it is (returns null).
+   */
+  deadLetter(message: DeadLetterCandidate, queue: QueueRow, reason: DeadLetterReason, now: number): string[] | null {
+    const target = queue.attributes.deadLetterPolicy && this.queues.find(queue.attributes.deadLetterPolicy.deadLetterQueue);
+    if (!target) return null;
+    this.move.run(target.id, now, queue.name, message.id);
+    const woken = [target.name];
+    const replyQueue = message.reply_to === null ? null : this.queues.find(message.reply_to);
+    if (replyQueue) {
+      const notice: DeadLetterNotice = {
+        event: 'deadLetter',
+        msgId: String(message.id),
+        queue: queue.name,
+        deadLetterQueue: target.name,
+        reason,
+        dequeueCount: message.dequeue_count,
+        correlationId: message.correlation_id,
+      };
+      this.writer.insertOne(
+        replyQueue.id,
+        {
+          body: JSON.stringify(notice),
+          priority: 0,
+          visibleAt: now,
+          attributes: { 'spool.event': 'deadLetter' },
+          dedupId: null,
+          replyTo: null,
+          correlationId: message.correlation_id,
+        },
+        now,
+        null,
+      );
+      woken.push(replyQueue.name);
+    }
+    return woken;
+  }
+
+  /** Moves every waiting dead letter back to its source queue (if that queue still exists). */
+  redrive(deadLetterQueue: QueueRow, now: number): { moved: number; woken: string[] } {
+    const woken = new Set<string>();
+    let moved = 0;
+    for (const row of this.movable.all(deadLetterQueue.id)) {
+      const source = this.queues.find(row.source_queue);
+      if (!source) continue;
+      this.moveBack.run(source.id, now, row.id);
+      woken.add(source.name);
+      moved++;
+    }
+    return { moved, woken: [...woken] };
+  }
+}

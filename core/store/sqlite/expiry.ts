@@ -1,0 +1,87 @@
+/**
+ * Time-driven changes.
+ * - expire: leases and delays that have ended make their messages ready again; a lease that ends
+ *   with the receive count used up dead-letters the message instead.
+ * - sweep: retention (every message older than msgRetentionSeconds goes, consumed or not), the
+ *   rewind window (deleted messages are forgotten after rewindSeconds), time-to-live dead letters,
+ *   and the dedup window.
+ * Each call does a bounded amount of work so a commit stays short; the caller runs it again soon
+ * when `nextDueAt` says more is due.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import type { ExpireResult, WakeResult } from '../store.js';
+import type { DeadLetterCandidate, DeadLetters } from './dead-letter.js';
+import type { QueueDirectory } from './queues.js';
+import { STATE } from './rows.js';
+
+const EXPIRE_BATCH = 2000;
+const SWEEP_BATCH = 5000;
+
+interface DueRow extends DeadLetterCandidate {
+  queue_id: number;
+  state: number;
+}
+
+export class Expiry {
+  private readonly due: Statement<[number, number], DueRow>;
+  private readonly promote: Statement<[number]>;
+  private readonly nextDue: Statement<[], { t: number | null }>;
+  private readonly retire: Statement<[number, number, number]>;
+  private readonly forget: Statement<[number, number, number, number]>;
+  private readonly overdue: Statement<[number, number, number], DeadLetterCandidate>;
+  private readonly dedupExpired: Statement<[number]>;
+
+  constructor(db: Database, private readonly queues: QueueDirectory, private readonly deadLetters: DeadLetters) {
+    this.due = db.prepare(
+      `SELECT id, queue_id, state, dequeue_count, reply_to, correlation_id FROM messages
+       WHERE state IN (${STATE.leased}, ${STATE.delayed}) AND visible_at <= ? ORDER BY visible_at LIMIT ?`,
+    );
+    this.promote = db.prepare(`UPDATE messages SET state = ${STATE.ready}, lease_token = NULL WHERE id = ?`);
+    this.nextDue = db.prepare(`SELECT min(visible_at) AS t FROM messages WHERE state IN (${STATE.leased}, ${STATE.delayed})`);
+    this.retire = db.prepare('DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = ? AND enqueue_time <= ? LIMIT ?)');
+    this.forget = db.prepare(
+      `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = ? AND enqueue_time <= ? AND state = ${STATE.kept} AND deleted_at <= ? LIMIT ?)`,
+    );
+    this.overdue = db.prepare(
+      `SELECT id, dequeue_count, reply_to, correlation_id FROM messages
+       WHERE queue_id = ? AND enqueue_time <= ? AND state IN (${STATE.ready}, ${STATE.delayed}) LIMIT ?`,
+    );
+    this.dedupExpired = db.prepare('DELETE FROM dedup WHERE expires_at <= ?');
+  }
+
+  expire(now: number): ExpireResult {
+    const woken = new Set<string>();
+    const rows = this.due.all(now, EXPIRE_BATCH);
+    for (const row of rows) {
+      const queue = this.queues.findById(row.queue_id);
+      if (!queue) continue;
+      const deadLettered =
+        row.state === STATE.leased && this.deadLetters.receivesUsedUp(queue, row.dequeue_count) ? this.deadLetters.deadLetter(row, queue, 'maxReceiveCount', now) : null;
+      if (deadLettered) {
+        for (const name of deadLettered) woken.add(name);
+      } else {
+        this.promote.run(row.id);
+        woken.add(queue.name);
+      }
+    }
+    const nextDueAt = rows.length === EXPIRE_BATCH ? now : this.nextDue.get()!.t;
+    return { woken: [...woken], nextDueAt };
+  }
+
+  sweep(now: number): WakeResult {
+    const woken = new Set<string>();
+    for (const queue of this.queues.every()) {
+      const { msgRetentionSeconds, rewindSeconds, deadLetterPolicy } = queue.attributes;
+      this.retire.run(queue.id, now - msgRetentionSeconds * 1000, SWEEP_BATCH);
+      const rewindCutoff = now - rewindSeconds * 1000;
+      this.forget.run(queue.id, rewindCutoff, rewindCutoff, SWEEP_BATCH);
+      if (deadLetterPolicy?.policy === 1 && deadLetterPolicy.maxTimeToLive !== undefined) {
+        for (const row of this.overdue.all(queue.id, now - deadLetterPolicy.maxTimeToLive * 1000, SWEEP_BATCH)) {
+          for (const name of this.deadLetters.deadLetter(row, queue, 'maxTimeToLive', now) ?? []) woken.add(name);
+        }
+      }
+    }
+    this.dedupExpired.run(now);
+    return { woken: [...woken] };
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Leases: claim ready messages, and the operations that need the current lease (ack, change
+ * visibility, release, complete).
+ *
+ * A lease is current while the row is leased (state 1), carries the receipt's token and has not
+ * reached its visible_at. Anything else (expired, re-leased with a new token, deleted) fails with
+ * RECEIPT_HANDLE_STALE and changes nothing.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import { SpoolError } from '../../errors.js';
+import type { LeasedMessage, NewMessage, Receipt } from '../store.js';
+import type { DeadLetterCandidate, DeadLetters } from './dead-letter.js';
+import type { MessageWriter } from './enqueue.js';
+import type { QueueDirectory, QueueRow } from './queues.js';
+import { MESSAGE_COLUMNS, STATE, toLeasedMessage, type MessageRow } from './rows.js';
+
+const CURRENT_LEASE = `id = ? AND queue_id = ? AND state = ${STATE.leased} AND lease_token = ? AND visible_at > ?`;
+
+export class Leases {
+  private readonly claimStmt: Statement<[number, number, number, number, number], MessageRow>;
+  private readonly currentStmt: Statement<[number, number, number, number], DeadLetterCandidate>;
+  private readonly deleteStmt: Statement<[number, number, number, number]>;
+  private readonly keepStmt: Statement<[number, number, number, number, number]>;
+  private readonly extendStmt: Statement<[number, number]>;
+  private readonly releaseStmt: Statement<[number, number, number]>;
+
+  constructor(db: Database, private readonly queues: QueueDirectory, private readonly writer: MessageWriter, private readonly deadLetters: DeadLetters) {
+    this.claimStmt = db.prepare(
+      `UPDATE messages SET state = ${STATE.leased}, visible_at = ?, lease_token = ?, dequeue_count = dequeue_count + 1,
+         first_dequeue_time = coalesce(first_dequeue_time, ?)
+       WHERE id IN (SELECT id FROM messages WHERE queue_id = ? AND state = ${STATE.ready} ORDER BY priority DESC, id LIMIT ?)
+       RETURNING ${MESSAGE_COLUMNS}`,
+    );
+    this.currentStmt = db.prepare(`SELECT id, dequeue_count, reply_to, correlation_id FROM messages WHERE ${CURRENT_LEASE}`);
+    this.deleteStmt = db.prepare(`DELETE FROM messages WHERE ${CURRENT_LEASE}`);
+    // With rewind on, a deleted message is kept (state 3) until rewindSeconds have passed.
+    this.keepStmt = db.prepare(`UPDATE messages SET state = ${STATE.kept}, deleted_at = ?, lease_token = NULL WHERE ${CURRENT_LEASE}`);
+    this.extendStmt = db.prepare('UPDATE messages SET visible_at = ? WHERE id = ?');
+    this.releaseStmt = db.prepare('UPDATE messages SET state = ?, visible_at = ?, lease_token = NULL WHERE id = ?');
+  }
+
+  claim(queueName: string, max: number, leaseUntil: number, leaseToken: number, now: number): LeasedMessage[] {
+    const queue = this.queues.get(queueName);
+    const rows = this.claimStmt.all(leaseUntil, leaseToken, now, queue.id, max);
+    // RETURNING follows no ORDER BY: restore priority, then age.
+    rows.sort((a, b) => b.priority - a.priority || a.id - b.id);
+    return rows.map(toLeasedMessage);
+  }
+
+  /** Deletes each receipt's message if its lease is current; null on success. */
+  ack(queueName: string, receipts: Receipt[], now: number): (null | 'RECEIPT_HANDLE_STALE')[] {
+    const queue = this.queues.get(queueName);
+    return receipts.map((r) => (this.remove(queue, r, now) ? null : 'RECEIPT_HANDLE_STALE'));
+  }
+
+  changeVisibility(queueName: string, receipt: Receipt, visibleAt: number, release: boolean, now: number): void {
+    const queue = this.queues.get(queueName);
+    const message = this.current(queue, receipt, now);
+    if (!release) {
+      this.extendStmt.run(visibleAt, message.id);
+    } else if (!(this.deadLetters.receivesUsedUp(queue, message.dequeue_count) && this.deadLetters.deadLetter(message, queue, 'maxReceiveCount', now))) {
+      this.releaseStmt.run(visibleAt > now ? STATE.delayed : STATE.ready, visibleAt, message.id);
+    }
+  }
+
+  complete(queueName: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number): string {
+    const queue = this.queues.get(queueName);
+    const replyQueue = this.queues.get(reply.queue);
+    this.current(queue, receipt, now);
+    this.remove(queue, receipt, now);
+    return String(this.writer.insertOne(replyQueue.id, reply.message, now, null));
+  }
+
+  private remove(queue: QueueRow, r: Receipt, now: number): boolean {
+    const id = Number(r.msgId);
+    const result = queue.attributes.rewindSeconds > 0 ? this.keepStmt.run(now, id, queue.id, r.leaseToken, now) : this.deleteStmt.run(id, queue.id, r.leaseToken, now);
+    return result.changes === 1;
+  }
+
+  private current(queue: QueueRow, r: Receipt, now: number): DeadLetterCandidate {
+    const row = this.currentStmt.get(Number(r.msgId), queue.id, r.leaseToken, now);
+    if (!row) throw new SpoolError('RECEIPT_HANDLE_STALE', 'receipt handle is not the current lease of this message (lease expired, message received again, or deleted)');
+    return row;
+  }
+}

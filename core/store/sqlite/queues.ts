@@ -1,0 +1,165 @@
+/**
+ * Queue rows: create (idempotent), read, list by prefix, update attributes, delete, purge.
+ * The directory caches name → row for the operations that run on every message; it is the one
+ * writer of the queues table, so the cache stays exact (a failed commit clears it).
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import { SpoolError } from '../../errors.js';
+import { LIMITS } from '../../limits.js';
+import type { QueueAttributes } from '../../engine/attributes.js';
+import type { ListQueuesQuery, QueueRecord } from '../store.js';
+
+export interface QueueRow {
+  id: number;
+  name: string;
+  attributes: QueueAttributes;
+  createdAt: number;
+  modifiedAt: number;
+}
+
+interface RawQueueRow {
+  id: number;
+  name: string;
+  attributes: string;
+  created_at: number;
+  modified_at: number;
+}
+
+export class QueueDirectory {
+  private cache = new Map<string, QueueRow | null>();
+  private readonly byName: Statement<[string], RawQueueRow>;
+  private readonly nameById: Statement<[number], { name: string }>;
+  private readonly all: Statement<[], RawQueueRow>;
+  private readonly insert: Statement<[string, string, string | null, number, number]>;
+  private readonly update: Statement<[string, string | null, number, number]>;
+  private readonly remove: Statement<[number]>;
+  private readonly removeMessages: Statement<[number]>;
+  private readonly removeDedup: Statement<[number]>;
+  private readonly sourcesOf: Statement<[string], { name: string }>;
+  private readonly count: Statement<[string, string], { n: number }>;
+  private readonly page: Statement<[string, string, number, number], RawQueueRow>;
+
+  constructor(db: Database) {
+    const columns = 'id, name, attributes, created_at, modified_at';
+    this.byName = db.prepare(`SELECT ${columns} FROM queues WHERE name = ?`);
+    this.nameById = db.prepare('SELECT name FROM queues WHERE id = ?');
+    this.all = db.prepare(`SELECT ${columns} FROM queues`);
+    this.insert = db.prepare('INSERT INTO queues (name, attributes, dead_letter_queue, created_at, modified_at) VALUES (?, ?, ?, ?, ?)');
+    this.update = db.prepare('UPDATE queues SET attributes = ?, dead_letter_queue = ?, modified_at = ? WHERE id = ?');
+    this.remove = db.prepare('DELETE FROM queues WHERE id = ?');
+    this.removeMessages = db.prepare('DELETE FROM messages WHERE queue_id = ?');
+    this.removeDedup = db.prepare('DELETE FROM dedup WHERE queue_id = ?');
+    this.sourcesOf = db.prepare('SELECT name FROM queues WHERE dead_letter_queue = ? ORDER BY name');
+    // Prefix match with a range, not LIKE: names may contain '_', LIKE's wildcard.
+    this.count = db.prepare('SELECT count(*) AS n FROM queues WHERE name >= ? AND name < ? || char(1114111)');
+    this.page = db.prepare(`SELECT ${columns} FROM queues WHERE name >= ? AND name < ? || char(1114111) ORDER BY name LIMIT ? OFFSET ?`);
+  }
+
+  /** The queue's row, or null; cached. */
+  find(name: string): QueueRow | null {
+    let row = this.cache.get(name);
+    if (row === undefined) {
+      const raw = this.byName.get(name);
+      row = raw ? toQueueRow(raw) : null;
+      this.cache.set(name, row);
+    }
+    return row;
+  }
+
+  findById(id: number): QueueRow | null {
+    const raw = this.nameById.get(id);
+    return raw ? this.find(raw.name) : null;
+  }
+
+  /** Every queue, read fresh (the sweeper's walk). */
+  every(): QueueRow[] {
+    return this.all.all().map(toQueueRow);
+  }
+
+  get(name: string): QueueRow {
+    const row = this.find(name);
+    if (!row) throw new SpoolError('QUEUE_NOT_FOUND', `queue ${JSON.stringify(name)} does not exist`);
+    return row;
+  }
+
+  create(name: string, attributes: QueueAttributes, now: number): { created: boolean; queue: QueueRecord } {
+    const existing = this.find(name);
+    if (existing) return { created: false, queue: toRecord(existing) };
+    this.checkDeadLetterTarget(name, attributes);
+    const dlq = attributes.deadLetterPolicy?.deadLetterQueue ?? null;
+    const id = Number(this.insert.run(name, JSON.stringify(attributes), dlq, now, now).lastInsertRowid);
+    const row: QueueRow = { id, name, attributes, createdAt: now, modifiedAt: now };
+    this.cache.set(name, row);
+    return { created: true, queue: toRecord(row) };
+  }
+
+  updateAttributes(name: string, attributes: QueueAttributes, now: number): QueueRecord {
+    const row = this.get(name);
+    this.checkDeadLetterTarget(name, attributes);
+    const dlq = attributes.deadLetterPolicy?.deadLetterQueue ?? null;
+    this.update.run(JSON.stringify(attributes), dlq, now, row.id);
+    const updated: QueueRow = { ...row, attributes, modifiedAt: now };
+    this.cache.set(name, updated);
+    return toRecord(updated);
+  }
+
+  delete(name: string): void {
+    const row = this.get(name);
+    const sources = this.sourcesOf.all(name).filter((s) => s.name !== name);
+    if (sources.length > 0) {
+      throw new SpoolError('QUEUE_IS_DEAD_LETTER_TARGET', `queue ${JSON.stringify(name)} is the dead-letter queue of ${sources.map((s) => s.name).join(', ')}; unbind it first`);
+    }
+    this.removeMessages.run(row.id);
+    this.removeDedup.run(row.id);
+    this.remove.run(row.id);
+    this.cache.set(name, null);
+  }
+
+  purge(name: string): number {
+    const row = this.get(name);
+    this.removeDedup.run(row.id);
+    return this.removeMessages.run(row.id).changes;
+  }
+
+  list(query: ListQueuesQuery): { total: number; queues: QueueRecord[] } {
+    const total = this.count.get(query.prefix, query.prefix)!.n;
+    const queues = this.page.all(query.prefix, query.prefix, query.limit, query.offset).map((raw) => toRecord(toQueueRow(raw)));
+    return { total, queues };
+  }
+
+  deadLetterSources(name: string): string[] {
+    return this.sourcesOf.all(name).map((s) => s.name);
+  }
+
+  /** Forgets every cached row; used after a failed commit, when the cache may be ahead of disk. */
+  reset(): void {
+    this.cache.clear();
+  }
+
+  /** CMQ's rules: the target exists, is not itself a source, has no policy, and serves ≤ 6 sources. */
+  private checkDeadLetterTarget(name: string, attributes: QueueAttributes): void {
+    const target = attributes.deadLetterPolicy?.deadLetterQueue;
+    if (target === undefined) return;
+    if (target === name) throw new SpoolError('INVALID_DEAD_LETTER_POLICY', 'a queue cannot be its own dead-letter queue');
+    const dlq = this.find(target);
+    if (!dlq) throw new SpoolError('INVALID_DEAD_LETTER_POLICY', `dead-letter queue ${JSON.stringify(target)} does not exist`);
+    if (dlq.attributes.deadLetterPolicy) {
+      throw new SpoolError('INVALID_DEAD_LETTER_POLICY', `queue ${JSON.stringify(target)} has a dead-letter policy of its own; dead-letter queues do not nest`);
+    }
+    if (this.deadLetterSources(name).length > 0) {
+      throw new SpoolError('INVALID_DEAD_LETTER_POLICY', `queue ${JSON.stringify(name)} is a dead-letter queue; dead-letter queues do not nest`);
+    }
+    const sources = this.deadLetterSources(target).filter((s) => s !== name);
+    if (sources.length >= LIMITS.deadLetterSourcesMax) {
+      throw new SpoolError('INVALID_DEAD_LETTER_POLICY', `queue ${JSON.stringify(target)} already serves ${sources.length} source queues (at most ${LIMITS.deadLetterSourcesMax})`);
+    }
+  }
+}
+
+function toQueueRow(raw: RawQueueRow): QueueRow {
+  return { id: raw.id, name: raw.name, attributes: JSON.parse(raw.attributes) as QueueAttributes, createdAt: raw.created_at, modifiedAt: raw.modified_at };
+}
+
+export function toRecord(row: QueueRow): QueueRecord {
+  return { name: row.name, attributes: row.attributes, createdAt: row.createdAt, modifiedAt: row.modifiedAt };
+}

@@ -1,0 +1,117 @@
+/**
+ * The Store: everything the engine needs from durable storage, asynchronous, with no SQL dialect,
+ * connection or transaction in its signatures. SQLite (core/store/sqlite) implements it; PostgreSQL
+ * will too. Every method that writes resolves only after its write is committed (and, for sends,
+ * deletes, completes and queue changes, synced); operations that arrive together may share one
+ * commit. Failures reject with SpoolError codes: QUEUE_NOT_FOUND, QUEUE_EXISTS, BACKLOG_FULL,
+ * RECEIPT_HANDLE_STALE, INVALID_DEAD_LETTER_POLICY, QUEUE_IS_DEAD_LETTER_TARGET, REWIND_*, STORE_*.
+ */
+import type { QueueAttributes } from '../engine/attributes.js';
+
+export interface QueueRecord {
+  name: string;
+  attributes: QueueAttributes;
+  /** Unix ms. */
+  createdAt: number;
+  modifiedAt: number;
+}
+
+/** A message as the engine hands it to the store: validated, times resolved. */
+export interface NewMessage {
+  body: string;
+  priority: number;
+  /** Unix ms when it becomes receivable (now, or later when delayed). */
+  visibleAt: number;
+  attributes: Record<string, string> | null;
+  dedupId: string | null;
+  replyTo: string | null;
+  correlationId: string | null;
+}
+
+export interface StoredMessage {
+  msgId: string;
+  body: string;
+  priority: number;
+  enqueueTime: number;
+  nextVisibleTime: number;
+  firstDequeueTime: number | null;
+  dequeueCount: number;
+  attributes: Record<string, string> | null;
+  replyTo: string | null;
+  correlationId: string | null;
+  /** Set on dead letters: the queue the message came from. */
+  sourceQueue: string | null;
+}
+
+export interface LeasedMessage extends StoredMessage {
+  leaseToken: number;
+}
+
+export interface Receipt {
+  msgId: string;
+  leaseToken: number;
+}
+
+export interface QueueStats {
+  activeMsgNum: number;
+  inactiveMsgNum: number;
+  delayMsgNum: number;
+  rewindMsgNum: number;
+  /** Enqueue time (Unix ms) of the oldest message not yet deleted, or null. */
+  minMsgTime: number | null;
+}
+
+export interface ListQueuesQuery {
+  prefix: string;
+  offset: number;
+  limit: number;
+}
+
+/** Queues that gained ready messages, so the engine can wake their consumers. */
+export interface WakeResult {
+  woken: string[];
+}
+
+export interface ExpireResult extends WakeResult {
+  /** Unix ms of the next lease or delay that ends, or null when none is pending. */
+  nextDueAt: number | null;
+}
+
+export interface Store {
+  createQueue(name: string, attributes: QueueAttributes, now: number): Promise<{ created: boolean; queue: QueueRecord }>;
+  getQueue(name: string): Promise<QueueRecord | null>;
+  listQueues(query: ListQueuesQuery): Promise<{ total: number; queues: QueueRecord[] }>;
+  updateQueue(name: string, attributes: QueueAttributes, now: number): Promise<QueueRecord>;
+  deleteQueue(name: string): Promise<void>;
+  /** Removes every message of the queue; resolves with how many. */
+  purgeQueue(name: string): Promise<number>;
+
+  /** Stores messages in order; a dedupId seen within dedupWindowMs yields the first msgId again. */
+  enqueue(queue: string, messages: NewMessage[], now: number, dedupWindowMs: number): Promise<string[]>;
+  /** Leases up to `max` ready messages, highest priority then oldest first, until `leaseUntil`. */
+  claim(queue: string, max: number, leaseUntil: number, leaseToken: number, now: number): Promise<LeasedMessage[]>;
+  /** Deletes leased messages; per receipt null when deleted, else the error code. */
+  ack(queue: string, receipts: Receipt[], now: number): Promise<(null | 'RECEIPT_HANDLE_STALE')[]>;
+  /** Moves a current lease's end to `visibleAt`; with `release`, gives the lease up (delay until visibleAt). */
+  changeVisibility(queue: string, receipt: Receipt, visibleAt: number, release: boolean, now: number): Promise<void>;
+  /** Deletes a leased message and enqueues `reply` in one commit, only if the lease is current. */
+  complete(queue: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number): Promise<string>;
+
+  /** Ends due leases and delays (dead-lettering where the receive count is used up). */
+  expire(now: number): Promise<ExpireResult>;
+  /** Retention, rewind window, time-to-live dead letters and the dedup window. */
+  sweep(now: number): Promise<WakeResult>;
+  /** Makes deleted messages enqueued at or after `since` receivable again; resolves with how many. */
+  rewind(queue: string, since: number, now: number): Promise<number>;
+  /** Moves a dead-letter queue's messages back to their source queues. */
+  redrive(deadLetterQueue: string, now: number): Promise<{ moved: number } & WakeResult>;
+  stats(queue: string, now: number): Promise<QueueStats>;
+  /** Resolves when pending work is committed and the store is closed; idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * What an acknowledged write survives: 'fsync' (power loss: synced before the reply, the default)
+ * or 'process' (a crash of the process, not of the machine).
+ */
+export type StoreDurability = 'fsync' | 'process';
