@@ -9,6 +9,7 @@ export {
   type Consumer,
   type DeleteBatchResult,
   type ReplyInput,
+  type EngineEvents,
 } from './engine/engine.js';
 export type { ReceivedMessage } from './engine/message.js';
 export type { SendInput } from './engine/validate.js';

@@ -3,6 +3,7 @@
  * its clock, and wakes push consumers and long polls when messages become ready. It never talks
  * to the network; the server and the in-process task runtimes both build on it.
  */
+import { EventEmitter } from 'node:events';
 import { SpoolError, toSpoolError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { ListQueuesQuery, QueueRecord, QueueStats, Receipt, Store } from '../store/store.js';
@@ -56,8 +57,17 @@ export interface DeleteBatchResult {
 
 export type ReplyInput = SendInput & { queue: string };
 
+/** What the engine reports as it works (for metrics); `count` is a number of messages. */
+export interface EngineEvents {
+  sent: [{ queue: string; count: number }];
+  received: [{ queue: string; count: number }];
+  deleted: [{ queue: string; count: number }];
+}
+
 export class Engine {
   readonly clock: Clock;
+  /** Counts of sent, received and deleted messages as they happen; listeners cannot break the engine. */
+  readonly events = new EventEmitter<EngineEvents>();
   private readonly store: Store;
   private readonly dispatcher: Dispatcher;
   private readonly sweeper: Sweeper;
@@ -234,6 +244,7 @@ export class Engine {
       if (code === null) result.deleted.push(handle);
       else result.failed.push({ receiptHandle: handle, code, message: 'receipt handle is not the current lease of this message' });
     });
+    if (result.deleted.length > 0) this.emit('deleted', { queue, count: result.deleted.length });
     return result;
   }
 
@@ -280,6 +291,8 @@ export class Engine {
     const now = this.clock.now();
     const newMessage = toNewMessage(message, target.attributes, now);
     const msgId = await this.store.complete(queue, receipt, { queue: replyQueue, message: newMessage }, now);
+    this.emit('deleted', { queue, count: 1 });
+    this.emit('sent', { queue: replyQueue, count: 1 });
     this.wakeAfterSend(replyQueue, newMessage.visibleAt, now);
     return msgId;
   }
@@ -353,6 +366,7 @@ export class Engine {
     const now = this.clock.now();
     const messages = inputs.map((input) => toNewMessage(input, attributes, now));
     const ids = await this.store.enqueue(queue, messages, now, LIMITS.dedupWindowMs);
+    this.emit('sent', { queue, count: ids.length });
     const firstVisible = Math.min(...messages.map((m) => m.visibleAt));
     this.wakeAfterSend(queue, firstVisible, now);
     return ids;
@@ -368,7 +382,10 @@ export class Engine {
     const now = this.clock.now();
     const leaseUntil = now + visibilityMs;
     const leased = await this.store.claim(queue, max, leaseUntil, newLeaseToken(), now);
-    if (leased.length > 0) this.sweeper.dueBy(leaseUntil);
+    if (leased.length > 0) {
+      this.sweeper.dueBy(leaseUntil);
+      this.emit('received', { queue, count: leased.length });
+    }
     return leased.map(toReceived);
   }
 
@@ -397,6 +414,15 @@ export class Engine {
       await this.store.changeVisibility(queue, decodeReceipt(m.receiptHandle), now, true, now).catch(this.onError);
     }
     this.wake([queue]);
+  }
+
+  private emit(event: keyof EngineEvents, payload: { queue: string; count: number }): void {
+    if (this.events.listenerCount(event) === 0) return;
+    try {
+      this.events.emit(event, payload);
+    } catch (err) {
+      this.onError(err);
+    }
   }
 
   private wake(queues: string[]): void {

@@ -25,6 +25,14 @@ export interface GroupCommitOptions {
   maxBatchOps: number;
   /** Called when a commit fails as a whole, after every operation in it has been rejected. */
   onCommitFailure: (err: unknown) => void;
+  /** Called after each commit with its duration (ms, sync included) and operation count. */
+  onCommit?: (info: CommitInfo) => void;
+}
+
+export interface CommitInfo {
+  ms: number;
+  ops: number;
+  synced: boolean;
 }
 
 export class GroupCommit {
@@ -89,6 +97,7 @@ export class GroupCommit {
 
   private commit(batch: PendingOp[]): void {
     const durable = this.options.fsync && batch.some((op) => op.durable);
+    const started = performance.now();
     let outcome: { results: unknown[]; errors: unknown[] };
     try {
       this.setSynchronous(durable ? 'FULL' : 'NORMAL');
@@ -99,6 +108,7 @@ export class GroupCommit {
       this.options.onCommitFailure(err);
       return;
     }
+    this.options.onCommit?.({ ms: performance.now() - started, ops: batch.length, synced: durable });
     for (let i = 0; i < batch.length; i++) {
       const op = batch[i]!;
       const err = outcome.errors[i];

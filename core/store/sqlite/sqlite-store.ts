@@ -11,7 +11,7 @@ import type { ExpireResult, ListQueuesQuery, NewMessage, Receipt, Store, StoreDu
 import { DeadLetters } from './dead-letter.js';
 import { MessageWriter } from './enqueue.js';
 import { Expiry } from './expiry.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit, type CommitInfo } from './group-commit.js';
 import { Leases } from './lease.js';
 import { QueueDirectory } from './queues.js';
 import { QueueState } from './queue-state.js';
@@ -24,6 +24,8 @@ export interface SqliteStoreOptions {
   durability?: StoreDurability;
   /** Longest a batch of operations may hold the event loop before it commits; default 4 ms. */
   maxBatchMs?: number;
+  /** Observes each commit (for metrics). */
+  onCommit?: (info: CommitInfo) => void;
 }
 
 export const DEFAULT_SQLITE_PATH = './data/spool.db';
@@ -59,6 +61,7 @@ export class SqliteStore implements Store {
       maxBatchMs: options.maxBatchMs ?? 4,
       maxBatchOps: 5000,
       onCommitFailure: () => this.queues.reset(),
+      onCommit: options.onCommit,
     });
   }
 
