@@ -5,6 +5,7 @@
  * receive count.
  */
 import type { Database, Statement } from 'better-sqlite3';
+import type { QueueCounts } from './counts.js';
 import type { MessageWriter } from './enqueue.js';
 import type { QueueDirectory, QueueRow } from './queues.js';
 import { STATE } from './rows.js';
@@ -14,6 +15,7 @@ export type DeadLetterReason = 'maxReceiveCount' | 'maxTimeToLive';
 /** What a dead-letter decision needs to know of a message. */
 export interface DeadLetterCandidate {
   id: number;
+  state: number;
   dequeue_count: number;
   reply_to: string | null;
   correlation_id: string | null;
@@ -32,12 +34,12 @@ export interface DeadLetterNotice {
 
 export class DeadLetters {
   private readonly move: Statement<[number, number, string, number]>;
-  private readonly movable: Statement<[number], { id: number; source_queue: string }>;
+  private readonly movable: Statement<[number], { id: number; state: number; source_queue: string }>;
   private readonly moveBack: Statement<[number, number, number]>;
 
-  constructor(db: Database, private readonly queues: QueueDirectory, private readonly writer: MessageWriter) {
+  constructor(db: Database, private readonly queues: QueueDirectory, private readonly writer: MessageWriter, private readonly counts: QueueCounts) {
     this.move = db.prepare(`UPDATE messages SET queue_id = ?, state = ${STATE.ready}, visible_at = ?, lease_token = NULL, source_queue = ? WHERE id = ?`);
-    this.movable = db.prepare(`SELECT id, source_queue FROM messages WHERE queue_id = ? AND state IN (${STATE.ready}, ${STATE.delayed}) AND source_queue IS NOT NULL`);
+    this.movable = db.prepare(`SELECT id, state, source_queue FROM messages WHERE queue_id = ? AND state IN (${STATE.ready}, ${STATE.delayed}) AND source_queue IS NOT NULL`);
     this.moveBack = db.prepare(
       `UPDATE messages SET queue_id = ?, state = ${STATE.ready}, visible_at = ?, lease_token = NULL, dequeue_count = 0, source_queue = NULL WHERE id = ?`,
     );
@@ -57,6 +59,8 @@ export class DeadLetters {
     const target = queue.attributes.deadLetterPolicy && this.queues.find(queue.attributes.deadLetterPolicy.deadLetterQueue);
     if (!target) return null;
     this.move.run(target.id, now, queue.name, message.id);
+    this.counts.add(queue.id, message.state, -1);
+    this.counts.add(target.id, STATE.ready);
     const woken = [target.name];
     const replyQueue = message.reply_to === null ? null : this.queues.find(message.reply_to);
     if (replyQueue) {
@@ -96,6 +100,8 @@ export class DeadLetters {
       const source = this.queues.find(row.source_queue);
       if (!source) continue;
       this.moveBack.run(source.id, now, row.id);
+      this.counts.add(deadLetterQueue.id, row.state, -1);
+      this.counts.add(source.id, STATE.ready);
       woken.add(source.name);
       moved++;
     }

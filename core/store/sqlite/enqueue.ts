@@ -7,6 +7,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { SpoolError } from '../../errors.js';
 import type { NewMessage } from '../store.js';
+import type { QueueCounts } from './counts.js';
 import type { QueueRow } from './queues.js';
 import { STATE } from './rows.js';
 
@@ -14,22 +15,20 @@ type InsertParams = [number, number, number, number, number, string, string | nu
 
 export class MessageWriter {
   private readonly insert: Statement<InsertParams>;
-  private readonly backlog: Statement<[number], { n: number }>;
   private readonly findDedup: Statement<[number, string, number], { msg_id: number }>;
   private readonly saveDedup: Statement<[number, string, number, number]>;
 
-  constructor(db: Database) {
+  constructor(db: Database, private readonly counts: QueueCounts) {
     this.insert = db.prepare(
       `INSERT INTO messages (queue_id, state, priority, visible_at, enqueue_time, body, attributes, reply_to, correlation_id, source_queue)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.backlog = db.prepare('SELECT ready + leased + delayed AS n FROM queues WHERE id = ?');
     this.findDedup = db.prepare('SELECT msg_id FROM dedup WHERE queue_id = ? AND dedup_id = ? AND expires_at > ?');
     this.saveDedup = db.prepare('INSERT OR REPLACE INTO dedup (queue_id, dedup_id, msg_id, expires_at) VALUES (?, ?, ?, ?)');
   }
 
   enqueue(queue: QueueRow, messages: NewMessage[], now: number, dedupWindowMs: number): string[] {
-    const backlog = this.backlog.get(queue.id)!.n;
+    const backlog = this.counts.backlog(queue.id);
     if (backlog + messages.length > queue.attributes.maxMsgHeapNum) {
       throw new SpoolError('BACKLOG_FULL', `queue ${JSON.stringify(queue.name)} holds ${backlog} messages; its maxMsgHeapNum is ${queue.attributes.maxMsgHeapNum}`);
     }
@@ -53,9 +52,8 @@ export class MessageWriter {
   insertOne(queueId: number, message: NewMessage, now: number, sourceQueue: string | null): number {
     const state = message.visibleAt > now ? STATE.delayed : STATE.ready;
     const attributes = message.attributes === null ? null : JSON.stringify(message.attributes);
-    return Number(
-      this.insert.run(queueId, state, message.priority, message.visibleAt, now, message.body, attributes, message.replyTo, message.correlationId, sourceQueue)
-        .lastInsertRowid,
-    );
+    const { lastInsertRowid } = this.insert.run(queueId, state, message.priority, message.visibleAt, now, message.body, attributes, message.replyTo, message.correlationId, sourceQueue);
+    this.counts.add(queueId, state);
+    return Number(lastInsertRowid);
   }
 }

@@ -10,6 +10,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { ExpireResult, WakeResult } from '../store.js';
+import type { QueueCounts } from './counts.js';
 import type { DeadLetterCandidate, DeadLetters } from './dead-letter.js';
 import type { QueueDirectory } from './queues.js';
 import { STATE } from './rows.js';
@@ -19,31 +20,35 @@ const SWEEP_BATCH = 5000;
 
 interface DueRow extends DeadLetterCandidate {
   queue_id: number;
-  state: number;
 }
 
 export class Expiry {
   private readonly due: Statement<[number, number], DueRow>;
   private readonly promote: Statement<[number]>;
   private readonly nextDue: Statement<[], { t: number | null }>;
-  private readonly retire: Statement<[number, number, number]>;
+  private readonly retire: Statement<[number, number, number], { state: number }>;
   private readonly forget: Statement<[number, number, number, number]>;
   private readonly overdue: Statement<[number, number, number], DeadLetterCandidate>;
   private readonly dedupExpired: Statement<[number]>;
 
-  constructor(db: Database, private readonly queues: QueueDirectory, private readonly deadLetters: DeadLetters) {
+  constructor(
+    db: Database,
+    private readonly queues: QueueDirectory,
+    private readonly deadLetters: DeadLetters,
+    private readonly counts: QueueCounts,
+  ) {
     this.due = db.prepare(
       `SELECT id, queue_id, state, dequeue_count, reply_to, correlation_id FROM messages
        WHERE state IN (${STATE.leased}, ${STATE.delayed}) AND visible_at <= ? ORDER BY visible_at LIMIT ?`,
     );
     this.promote = db.prepare(`UPDATE messages SET state = ${STATE.ready}, lease_token = NULL WHERE id = ?`);
     this.nextDue = db.prepare(`SELECT min(visible_at) AS t FROM messages WHERE state IN (${STATE.leased}, ${STATE.delayed})`);
-    this.retire = db.prepare('DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = ? AND enqueue_time <= ? LIMIT ?)');
+    this.retire = db.prepare('DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = ? AND enqueue_time <= ? LIMIT ?) RETURNING state');
     this.forget = db.prepare(
       `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = ? AND enqueue_time <= ? AND state = ${STATE.kept} AND deleted_at <= ? LIMIT ?)`,
     );
     this.overdue = db.prepare(
-      `SELECT id, dequeue_count, reply_to, correlation_id FROM messages
+      `SELECT id, state, dequeue_count, reply_to, correlation_id FROM messages
        WHERE queue_id = ? AND enqueue_time <= ? AND state IN (${STATE.ready}, ${STATE.delayed}) LIMIT ?`,
     );
     this.dedupExpired = db.prepare('DELETE FROM dedup WHERE expires_at <= ?');
@@ -61,6 +66,7 @@ export class Expiry {
         for (const name of deadLettered) woken.add(name);
       } else {
         this.promote.run(row.id);
+        this.counts.move(queue.id, row.state, STATE.ready);
         woken.add(queue.name);
       }
     }
@@ -72,9 +78,9 @@ export class Expiry {
     const woken = new Set<string>();
     for (const queue of this.queues.every()) {
       const { msgRetentionSeconds, rewindSeconds, deadLetterPolicy } = queue.attributes;
-      this.retire.run(queue.id, now - msgRetentionSeconds * 1000, SWEEP_BATCH);
+      for (const { state } of this.retire.all(queue.id, now - msgRetentionSeconds * 1000, SWEEP_BATCH)) this.counts.add(queue.id, state, -1);
       const rewindCutoff = now - rewindSeconds * 1000;
-      this.forget.run(queue.id, rewindCutoff, rewindCutoff, SWEEP_BATCH);
+      this.counts.add(queue.id, STATE.kept, -this.forget.run(queue.id, rewindCutoff, rewindCutoff, SWEEP_BATCH).changes);
       if (deadLetterPolicy?.policy === 1 && deadLetterPolicy.maxTimeToLive !== undefined) {
         for (const row of this.overdue.all(queue.id, now - deadLetterPolicy.maxTimeToLive * 1000, SWEEP_BATCH)) {
           for (const name of this.deadLetters.deadLetter(row, queue, 'maxTimeToLive', now) ?? []) woken.add(name);

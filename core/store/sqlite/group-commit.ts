@@ -1,7 +1,12 @@
 /**
  * Group commit for better-sqlite3: operations queued in the same turn of the event loop run in one
- * transaction and share one fsync. Each operation runs in its own savepoint, so one that fails
- * rolls back alone and the others still commit. Nobody's promise settles before the commit.
+ * transaction and share one fsync. Nobody's promise settles before the commit.
+ *
+ * Contract for operations: throw a SpoolError (a refusal: not found, stale lease, backlog full...)
+ * only before the first write, so a refused operation leaves nothing behind and the rest of the
+ * batch commits. Any other error (SQLite's own) rolls the whole batch back and fails every
+ * operation in it. Per-operation savepoints would isolate failures too, but cost about 17 µs each,
+ * more than the insert they guard.
  *
  * A batch stops taking operations after `maxBatchMs` so that no single commit blocks the event loop
  * for long; what is left runs in the next batch. Batches with no durable operation (leases only)
@@ -9,7 +14,7 @@
  * cut only means the message is delivered again.
  */
 import type { Database } from 'better-sqlite3';
-import { SpoolError, toSpoolError } from '../../errors.js';
+import { SpoolError } from '../../errors.js';
 
 interface PendingOp {
   run: () => unknown;
@@ -23,8 +28,8 @@ export interface GroupCommitOptions {
   fsync: boolean;
   maxBatchMs: number;
   maxBatchOps: number;
-  /** Called when a commit fails as a whole, after every operation in it has been rejected. */
-  onCommitFailure: (err: unknown) => void;
+  /** Called when a batch fails and is rolled back, so caches kept beside the database can be rebuilt. */
+  onFailure: (err: unknown) => void;
   /** Called after each commit with its duration (ms, sync included) and operation count. */
   onCommit?: (info: CommitInfo) => void;
 }
@@ -39,20 +44,18 @@ export class GroupCommit {
   private queue: PendingOp[] = [];
   private scheduled = false;
   private synchronous: 'FULL' | 'NORMAL' | null = null;
-  private readonly savepoint: (fn: () => unknown) => unknown;
   private readonly transaction: (ops: PendingOp[]) => { results: unknown[]; errors: unknown[] };
   private idle: (() => void)[] = [];
 
   constructor(private readonly db: Database, private readonly options: GroupCommitOptions) {
-    // Called inside the outer transaction, better-sqlite3 runs this as a SAVEPOINT.
-    this.savepoint = db.transaction((fn: () => unknown) => fn());
     this.transaction = db.transaction((ops: PendingOp[]) => {
       const results: unknown[] = new Array(ops.length);
       const errors: unknown[] = new Array(ops.length);
       for (let i = 0; i < ops.length; i++) {
         try {
-          results[i] = this.savepoint(ops[i]!.run);
+          results[i] = ops[i]!.run();
         } catch (err) {
+          if (!(err instanceof SpoolError)) throw err;
           errors[i] = err;
         }
       }
@@ -105,7 +108,7 @@ export class GroupCommit {
     } catch (err) {
       const failure = new SpoolError('STORE_FAILED', `storage commit failed: ${(err as Error).message}`, { cause: err });
       for (const op of batch) op.reject(failure);
-      this.options.onCommitFailure(err);
+      this.options.onFailure(err);
       return;
     }
     this.options.onCommit?.({ ms: performance.now() - started, ops: batch.length, synced: durable });
@@ -113,7 +116,7 @@ export class GroupCommit {
       const op = batch[i]!;
       const err = outcome.errors[i];
       if (err === undefined) op.resolve(outcome.results[i]);
-      else op.reject(err instanceof SpoolError ? err : storeFailure(err));
+      else op.reject(err);
     }
   }
 
@@ -122,9 +125,4 @@ export class GroupCommit {
     this.db.pragma(`synchronous = ${mode}`);
     this.synchronous = mode;
   }
-}
-
-function storeFailure(err: unknown): SpoolError {
-  const wrapped = toSpoolError(err);
-  return wrapped.code === 'INTERNAL' ? new SpoolError('STORE_FAILED', `storage operation failed: ${wrapped.message}`, { cause: err }) : wrapped;
 }

@@ -9,29 +9,37 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { SpoolError } from '../../errors.js';
 import type { LeasedMessage, NewMessage, Receipt } from '../store.js';
+import type { QueueCounts } from './counts.js';
 import type { DeadLetterCandidate, DeadLetters } from './dead-letter.js';
 import type { MessageWriter } from './enqueue.js';
 import type { QueueDirectory, QueueRow } from './queues.js';
-import { MESSAGE_COLUMNS, STATE, toLeasedMessage, type MessageRow } from './rows.js';
+import { deliveryOrder, MESSAGE_COLUMNS, STATE, toLeasedMessage, type MessageTuple } from './rows.js';
 
 const CURRENT_LEASE = `id = ? AND queue_id = ? AND state = ${STATE.leased} AND lease_token = ? AND visible_at > ?`;
 
 export class Leases {
-  private readonly claimStmt: Statement<[number, number, number, number, number], MessageRow>;
+  private readonly claimStmt: Statement<[number, number, number, number, number], MessageTuple>;
   private readonly currentStmt: Statement<[number, number, number, number], DeadLetterCandidate>;
   private readonly deleteStmt: Statement<[number, number, number, number]>;
   private readonly keepStmt: Statement<[number, number, number, number, number]>;
   private readonly extendStmt: Statement<[number, number]>;
   private readonly releaseStmt: Statement<[number, number, number]>;
 
-  constructor(db: Database, private readonly queues: QueueDirectory, private readonly writer: MessageWriter, private readonly deadLetters: DeadLetters) {
+  constructor(
+    db: Database,
+    private readonly queues: QueueDirectory,
+    private readonly writer: MessageWriter,
+    private readonly deadLetters: DeadLetters,
+    private readonly counts: QueueCounts,
+  ) {
     this.claimStmt = db.prepare(
       `UPDATE messages SET state = ${STATE.leased}, visible_at = ?, lease_token = ?, dequeue_count = dequeue_count + 1,
          first_dequeue_time = coalesce(first_dequeue_time, ?)
        WHERE id IN (SELECT id FROM messages WHERE queue_id = ? AND state = ${STATE.ready} ORDER BY priority DESC, id LIMIT ?)
        RETURNING ${MESSAGE_COLUMNS}`,
     );
-    this.currentStmt = db.prepare(`SELECT id, dequeue_count, reply_to, correlation_id FROM messages WHERE ${CURRENT_LEASE}`);
+    this.claimStmt.raw(true);
+    this.currentStmt = db.prepare(`SELECT id, state, dequeue_count, reply_to, correlation_id FROM messages WHERE ${CURRENT_LEASE}`);
     this.deleteStmt = db.prepare(`DELETE FROM messages WHERE ${CURRENT_LEASE}`);
     // With rewind on, a deleted message is kept (state 3) until rewindSeconds have passed.
     this.keepStmt = db.prepare(`UPDATE messages SET state = ${STATE.kept}, deleted_at = ?, lease_token = NULL WHERE ${CURRENT_LEASE}`);
@@ -43,7 +51,8 @@ export class Leases {
     const queue = this.queues.get(queueName);
     const rows = this.claimStmt.all(leaseUntil, leaseToken, now, queue.id, max);
     // RETURNING follows no ORDER BY: restore priority, then age.
-    rows.sort((a, b) => b.priority - a.priority || a.id - b.id);
+    rows.sort(deliveryOrder);
+    this.counts.move(queue.id, STATE.ready, STATE.leased, rows.length);
     return rows.map(toLeasedMessage);
   }
 
@@ -59,7 +68,9 @@ export class Leases {
     if (!release) {
       this.extendStmt.run(visibleAt, message.id);
     } else if (!(this.deadLetters.receivesUsedUp(queue, message.dequeue_count) && this.deadLetters.deadLetter(message, queue, 'maxReceiveCount', now))) {
-      this.releaseStmt.run(visibleAt > now ? STATE.delayed : STATE.ready, visibleAt, message.id);
+      const state = visibleAt > now ? STATE.delayed : STATE.ready;
+      this.releaseStmt.run(state, visibleAt, message.id);
+      this.counts.move(queue.id, STATE.leased, state);
     }
   }
 
@@ -73,8 +84,14 @@ export class Leases {
 
   private remove(queue: QueueRow, r: Receipt, now: number): boolean {
     const id = Number(r.msgId);
-    const result = queue.attributes.rewindSeconds > 0 ? this.keepStmt.run(now, id, queue.id, r.leaseToken, now) : this.deleteStmt.run(id, queue.id, r.leaseToken, now);
-    return result.changes === 1;
+    if (queue.attributes.rewindSeconds > 0) {
+      if (this.keepStmt.run(now, id, queue.id, r.leaseToken, now).changes === 0) return false;
+      this.counts.move(queue.id, STATE.leased, STATE.kept);
+    } else {
+      if (this.deleteStmt.run(id, queue.id, r.leaseToken, now).changes === 0) return false;
+      this.counts.add(queue.id, STATE.leased, -1);
+    }
+    return true;
   }
 
   private current(queue: QueueRow, r: Receipt, now: number): DeadLetterCandidate {

@@ -5,16 +5,15 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { SpoolError } from '../../errors.js';
 import type { QueueStats } from '../store.js';
+import type { QueueCounts } from './counts.js';
 import type { QueueDirectory } from './queues.js';
 import { STATE } from './rows.js';
 
 export class QueueState {
-  private readonly counts: Statement<[number], { ready: number; leased: number; delayed: number; kept: number }>;
   private readonly oldest: Statement<[number], { t: number | null }>;
   private readonly rewindStmt: Statement<[number, number, number]>;
 
-  constructor(db: Database, private readonly queues: QueueDirectory) {
-    this.counts = db.prepare('SELECT ready, leased, delayed, kept FROM queues WHERE id = ?');
+  constructor(db: Database, private readonly queues: QueueDirectory, private readonly counts: QueueCounts) {
     this.oldest = db.prepare(`SELECT enqueue_time AS t FROM messages WHERE queue_id = ? AND state <> ${STATE.kept} ORDER BY enqueue_time LIMIT 1`);
     this.rewindStmt = db.prepare(
       `UPDATE messages SET state = ${STATE.ready}, visible_at = ?, deleted_at = NULL WHERE queue_id = ? AND state = ${STATE.kept} AND enqueue_time >= ?`,
@@ -23,12 +22,12 @@ export class QueueState {
 
   stats(name: string): QueueStats {
     const queue = this.queues.get(name);
-    const c = this.counts.get(queue.id)!;
+    const [ready, leased, delayed, kept] = this.counts.of(queue.id);
     return {
-      activeMsgNum: c.ready,
-      inactiveMsgNum: c.leased,
-      delayMsgNum: c.delayed,
-      rewindMsgNum: c.kept,
+      activeMsgNum: ready,
+      inactiveMsgNum: leased,
+      delayMsgNum: delayed,
+      rewindMsgNum: kept,
       minMsgTime: this.oldest.get(queue.id)?.t ?? null,
     };
   }
@@ -40,6 +39,8 @@ export class QueueState {
     if (since < now - windowMs || since > now) {
       throw new SpoolError('REWIND_TIME_INVALID', `rewind time must lie within the last ${queue.attributes.rewindSeconds} seconds`);
     }
-    return this.rewindStmt.run(now, queue.id, since).changes;
+    const count = this.rewindStmt.run(now, queue.id, since).changes;
+    this.counts.move(queue.id, STATE.kept, STATE.ready, count);
+    return count;
   }
 }

@@ -8,6 +8,7 @@ import { SpoolError } from '../../errors.js';
 import { LIMITS } from '../../limits.js';
 import type { QueueAttributes } from '../../engine/attributes.js';
 import type { ListQueuesQuery, QueueRecord } from '../store.js';
+import type { QueueCounts } from './counts.js';
 
 export interface QueueRow {
   id: number;
@@ -39,7 +40,7 @@ export class QueueDirectory {
   private readonly count: Statement<[string, string], { n: number }>;
   private readonly page: Statement<[string, string, number, number], RawQueueRow>;
 
-  constructor(db: Database) {
+  constructor(db: Database, private readonly counts: QueueCounts) {
     const columns = 'id, name, attributes, created_at, modified_at';
     this.byName = db.prepare(`SELECT ${columns} FROM queues WHERE name = ?`);
     this.nameById = db.prepare('SELECT name FROM queues WHERE id = ?');
@@ -112,13 +113,16 @@ export class QueueDirectory {
     this.removeMessages.run(row.id);
     this.removeDedup.run(row.id);
     this.remove.run(row.id);
+    this.counts.drop(row.id);
     this.cache.set(name, null);
   }
 
   purge(name: string): number {
     const row = this.get(name);
     this.removeDedup.run(row.id);
-    return this.removeMessages.run(row.id).changes;
+    const removed = this.removeMessages.run(row.id).changes;
+    this.counts.drop(row.id);
+    return removed;
   }
 
   list(query: ListQueuesQuery): { total: number; queues: QueueRecord[] } {

@@ -1,42 +1,49 @@
-/** Message rows as SQLite returns them, and their conversion to the Store's types. */
-import type { LeasedMessage, StoredMessage } from '../store.js';
+/**
+ * Message rows as the lease query returns them, and their conversion to the Store's types. Rows
+ * come back as arrays (better-sqlite3's raw mode): building a keyed object per row in the driver
+ * cost more than the lease itself.
+ */
+import type { LeasedMessage } from '../store.js';
 
 export const MESSAGE_COLUMNS =
   'id, priority, visible_at, enqueue_time, first_dequeue_time, dequeue_count, lease_token, body, attributes, reply_to, correlation_id, source_queue';
 
-export interface MessageRow {
-  id: number;
-  priority: number;
-  visible_at: number;
-  enqueue_time: number;
-  first_dequeue_time: number | null;
-  dequeue_count: number;
-  lease_token: number | null;
-  body: string;
-  attributes: string | null;
-  reply_to: string | null;
-  correlation_id: string | null;
-  source_queue: string | null;
-}
+/** The columns of MESSAGE_COLUMNS, in order. */
+export type MessageTuple = [
+  id: number,
+  priority: number,
+  visibleAt: number,
+  enqueueTime: number,
+  firstDequeueTime: number | null,
+  dequeueCount: number,
+  leaseToken: number | null,
+  body: string,
+  attributes: string | null,
+  replyTo: string | null,
+  correlationId: string | null,
+  sourceQueue: string | null,
+];
 
 export const STATE = { ready: 0, leased: 1, delayed: 2, kept: 3 } as const;
 
-export function toStoredMessage(row: MessageRow): StoredMessage {
-  return {
-    msgId: String(row.id),
-    body: row.body,
-    priority: row.priority,
-    enqueueTime: row.enqueue_time,
-    nextVisibleTime: row.visible_at,
-    firstDequeueTime: row.first_dequeue_time,
-    dequeueCount: row.dequeue_count,
-    attributes: row.attributes === null ? null : (JSON.parse(row.attributes) as Record<string, string>),
-    replyTo: row.reply_to,
-    correlationId: row.correlation_id,
-    sourceQueue: row.source_queue,
-  };
+/** Priority first (highest), then age (lowest id). */
+export function deliveryOrder(a: MessageTuple, b: MessageTuple): number {
+  return b[1] - a[1] || a[0] - b[0];
 }
 
-export function toLeasedMessage(row: MessageRow): LeasedMessage {
-  return { ...toStoredMessage(row), leaseToken: row.lease_token ?? 0 };
+export function toLeasedMessage(r: MessageTuple): LeasedMessage {
+  return {
+    msgId: String(r[0]),
+    priority: r[1],
+    nextVisibleTime: r[2],
+    enqueueTime: r[3],
+    firstDequeueTime: r[4],
+    dequeueCount: r[5],
+    leaseToken: r[6] ?? 0,
+    body: r[7],
+    attributes: r[8] === null ? null : (JSON.parse(r[8]) as Record<string, string>),
+    replyTo: r[9],
+    correlationId: r[10],
+    sourceQueue: r[11],
+  };
 }

@@ -3,8 +3,7 @@
  * last one applied.
  *
  * Message states: 0 ready, 1 leased, 2 delayed (or released with a delay), 3 deleted but kept for
- * rewind. Triggers keep each queue's per-state counts exact, so stats and the backlog cap never
- * count rows.
+ * rewind. Per-state counts live in memory (counts.ts).
  */
 export interface Migration {
   version: number;
@@ -21,11 +20,7 @@ CREATE TABLE queues (
   attributes TEXT NOT NULL,
   dead_letter_queue TEXT,
   created_at INTEGER NOT NULL,
-  modified_at INTEGER NOT NULL,
-  ready INTEGER NOT NULL DEFAULT 0,
-  leased INTEGER NOT NULL DEFAULT 0,
-  delayed INTEGER NOT NULL DEFAULT 0,
-  kept INTEGER NOT NULL DEFAULT 0
+  modified_at INTEGER NOT NULL
 );
 CREATE INDEX queues_dead_letter_queue ON queues(dead_letter_queue) WHERE dead_letter_queue IS NOT NULL;
 
@@ -58,26 +53,6 @@ CREATE TABLE dedup (
   PRIMARY KEY (queue_id, dedup_id)
 ) WITHOUT ROWID;
 CREATE INDEX dedup_expires ON dedup(expires_at);
-
-CREATE TRIGGER messages_counted_insert AFTER INSERT ON messages BEGIN
-  UPDATE queues SET ready = ready + (NEW.state = 0), leased = leased + (NEW.state = 1),
-    delayed = delayed + (NEW.state = 2), kept = kept + (NEW.state = 3)
-  WHERE id = NEW.queue_id;
-END;
-CREATE TRIGGER messages_counted_delete AFTER DELETE ON messages BEGIN
-  UPDATE queues SET ready = ready - (OLD.state = 0), leased = leased - (OLD.state = 1),
-    delayed = delayed - (OLD.state = 2), kept = kept - (OLD.state = 3)
-  WHERE id = OLD.queue_id;
-END;
-CREATE TRIGGER messages_counted_update AFTER UPDATE OF state, queue_id ON messages
-WHEN OLD.state <> NEW.state OR OLD.queue_id <> NEW.queue_id BEGIN
-  UPDATE queues SET ready = ready - (OLD.state = 0), leased = leased - (OLD.state = 1),
-    delayed = delayed - (OLD.state = 2), kept = kept - (OLD.state = 3)
-  WHERE id = OLD.queue_id;
-  UPDATE queues SET ready = ready + (NEW.state = 0), leased = leased + (NEW.state = 1),
-    delayed = delayed + (NEW.state = 2), kept = kept + (NEW.state = 3)
-  WHERE id = NEW.queue_id;
-END;
 `,
   },
 ];

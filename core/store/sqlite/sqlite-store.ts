@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { SpoolError } from '../../errors.js';
 import type { QueueAttributes } from '../../engine/attributes.js';
 import type { ExpireResult, ListQueuesQuery, NewMessage, Receipt, Store, StoreDurability, WakeResult } from '../store.js';
+import { QueueCounts } from './counts.js';
 import { DeadLetters } from './dead-letter.js';
 import { MessageWriter } from './enqueue.js';
 import { Expiry } from './expiry.js';
@@ -33,6 +34,7 @@ export const DEFAULT_SQLITE_PATH = './data/spool.db';
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly commits: GroupCommit;
+  private readonly counts: QueueCounts;
   private readonly queues: QueueDirectory;
   private readonly writer: MessageWriter;
   private readonly leases: Leases;
@@ -50,17 +52,22 @@ export class SqliteStore implements Store {
       this.db.close();
       throw err;
     }
-    this.queues = new QueueDirectory(this.db);
-    this.writer = new MessageWriter(this.db);
-    this.deadLetters = new DeadLetters(this.db, this.queues, this.writer);
-    this.leases = new Leases(this.db, this.queues, this.writer, this.deadLetters);
-    this.expiry = new Expiry(this.db, this.queues, this.deadLetters);
-    this.state = new QueueState(this.db, this.queues);
+    this.counts = new QueueCounts(this.db);
+    this.counts.of(0); // count what is on disk now, not inside the first batch
+    this.queues = new QueueDirectory(this.db, this.counts);
+    this.writer = new MessageWriter(this.db, this.counts);
+    this.deadLetters = new DeadLetters(this.db, this.queues, this.writer, this.counts);
+    this.leases = new Leases(this.db, this.queues, this.writer, this.deadLetters, this.counts);
+    this.expiry = new Expiry(this.db, this.queues, this.deadLetters, this.counts);
+    this.state = new QueueState(this.db, this.queues, this.counts);
     this.commits = new GroupCommit(this.db, {
       fsync: (options.durability ?? 'fsync') === 'fsync',
       maxBatchMs: options.maxBatchMs ?? 4,
       maxBatchOps: 5000,
-      onCommitFailure: () => this.queues.reset(),
+      onFailure: () => {
+        this.queues.reset();
+        this.counts.invalidate();
+      },
       onCommit: options.onCommit,
     });
   }
