@@ -8,8 +8,8 @@
  * operation in it. Per-operation savepoints would isolate failures too, but cost about 17 µs each,
  * more than the insert they guard.
  *
- * A batch stops taking operations after `maxBatchMs` so that no single commit blocks the event loop
- * for long; what is left runs in the next batch. Batches with no durable operation (leases only)
+ * A batch stops taking operations after `maxBatchMs` (or `maxBatchOps`) so that no single commit
+ * blocks the event loop for long; what is left runs in the next batch, after pending I/O. Batches with no durable operation (leases only)
  * commit without a sync: a later synced commit covers their WAL frames, and a lease lost to a power
  * cut only means the message is delivered again.
  */
@@ -44,22 +44,25 @@ export class GroupCommit {
   private queue: PendingOp[] = [];
   private scheduled = false;
   private synchronous: 'FULL' | 'NORMAL' | null = null;
-  private readonly transaction: (ops: PendingOp[]) => { results: unknown[]; errors: unknown[] };
+  private readonly transaction: (ops: PendingOp[], started: number) => BatchOutcome;
   private idle: (() => void)[] = [];
 
   constructor(private readonly db: Database, private readonly options: GroupCommitOptions) {
-    this.transaction = db.transaction((ops: PendingOp[]) => {
-      const results: unknown[] = new Array(ops.length);
-      const errors: unknown[] = new Array(ops.length);
-      for (let i = 0; i < ops.length; i++) {
+    this.transaction = db.transaction((ops: PendingOp[], started: number): BatchOutcome => {
+      const results: unknown[] = [];
+      const errors: unknown[] = [];
+      let ran = 0;
+      for (; ran < ops.length; ran++) {
+        // The time budget bounds how long the event loop waits; the rest runs in the next batch.
+        if ((ran & 15) === 15 && performance.now() - started > this.options.maxBatchMs) break;
         try {
-          results[i] = ops[i]!.run();
+          results[ran] = ops[ran]!.run();
         } catch (err) {
           if (!(err instanceof SpoolError)) throw err;
-          errors[i] = err;
+          errors[ran] = err;
         }
       }
-      return { results, errors };
+      return { ran, results, errors };
     });
   }
 
@@ -84,40 +87,43 @@ export class GroupCommit {
 
   private flush(): void {
     this.scheduled = false;
-    const started = performance.now();
-    while (this.queue.length > 0) {
-      if (performance.now() - started > this.options.maxBatchMs) {
-        this.schedule();
-        return;
-      }
-      const batch = this.queue.splice(0, this.options.maxBatchOps);
-      this.commit(batch);
+    if (this.queue.length > 0) {
+      const candidates = this.queue.slice(0, this.options.maxBatchOps);
+      const ran = this.commit(candidates);
+      this.queue.splice(0, ran);
+    }
+    if (this.queue.length > 0) {
+      this.schedule();
+      return;
     }
     const idle = this.idle;
     this.idle = [];
     for (const resolve of idle) resolve();
   }
 
-  private commit(batch: PendingOp[]): void {
-    const durable = this.options.fsync && batch.some((op) => op.durable);
+  /** Runs a prefix of `candidates` in one transaction and settles each; returns how many ran. */
+  private commit(candidates: PendingOp[]): number {
+    // Decided before the batch: the sync mode cannot change inside a transaction.
+    const durable = this.options.fsync && candidates.some((op) => op.durable);
     const started = performance.now();
-    let outcome: { results: unknown[]; errors: unknown[] };
+    let outcome: BatchOutcome;
     try {
       this.setSynchronous(durable ? 'FULL' : 'NORMAL');
-      outcome = this.transaction(batch);
+      outcome = this.transaction(candidates, started);
     } catch (err) {
       const failure = new SpoolError('STORE_FAILED', `storage commit failed: ${(err as Error).message}`, { cause: err });
-      for (const op of batch) op.reject(failure);
+      for (const op of candidates) op.reject(failure);
       this.options.onFailure(err);
-      return;
+      return candidates.length;
     }
-    this.options.onCommit?.({ ms: performance.now() - started, ops: batch.length, synced: durable });
-    for (let i = 0; i < batch.length; i++) {
-      const op = batch[i]!;
+    this.options.onCommit?.({ ms: performance.now() - started, ops: outcome.ran, synced: durable });
+    for (let i = 0; i < outcome.ran; i++) {
+      const op = candidates[i]!;
       const err = outcome.errors[i];
       if (err === undefined) op.resolve(outcome.results[i]);
       else op.reject(err);
     }
+    return outcome.ran;
   }
 
   private setSynchronous(mode: 'FULL' | 'NORMAL'): void {
@@ -125,4 +131,10 @@ export class GroupCommit {
     this.db.pragma(`synchronous = ${mode}`);
     this.synchronous = mode;
   }
+}
+
+interface BatchOutcome {
+  ran: number;
+  results: unknown[];
+  errors: unknown[];
 }

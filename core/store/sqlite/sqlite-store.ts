@@ -63,7 +63,7 @@ export class SqliteStore implements Store {
     this.commits = new GroupCommit(this.db, {
       fsync: (options.durability ?? 'fsync') === 'fsync',
       maxBatchMs: options.maxBatchMs ?? 4,
-      maxBatchOps: 5000,
+      maxBatchOps: 1000,
       onFailure: () => {
         this.queues.reset();
         this.counts.invalidate();
