@@ -258,9 +258,9 @@ export class Engine {
     const seconds = checkInteger('visibilityTimeout', visibilityTimeout, 0, LIMITS.visibilityTimeoutMax);
     const now = this.clock.now();
     const nextVisibleTime = now + seconds * 1000;
-    await this.store.changeVisibility(queue, receipt, nextVisibleTime, seconds === 0, now);
-    if (seconds === 0) this.wake([queue]);
-    else this.sweeper.dueBy(nextVisibleTime);
+    const { woken } = await this.store.changeVisibility(queue, receipt, nextVisibleTime, seconds === 0, now);
+    this.wake(woken);
+    if (seconds > 0) this.sweeper.dueBy(nextVisibleTime);
     return { nextVisibleTime };
   }
 
@@ -273,8 +273,9 @@ export class Engine {
     const receipt = decodeReceipt(receiptHandle);
     const seconds = checkInteger('delaySeconds', delaySeconds, 0, LIMITS.delaySecondsMax);
     const now = this.clock.now();
-    await this.store.changeVisibility(queue, receipt, now + seconds * 1000, true, now);
-    this.wake([queue]);
+    // A release may dead-letter the message: wake whichever queues gained a ready message.
+    const { woken } = await this.store.changeVisibility(queue, receipt, now + seconds * 1000, true, now);
+    this.wake(woken);
     if (seconds > 0) this.sweeper.dueBy(now + seconds * 1000);
   }
 
@@ -306,6 +307,7 @@ export class Engine {
     this.checkOpen();
     checkQueueName(queue);
     const prefetch = checkInteger('prefetch', options.prefetch, 1, 10_000);
+    if (options.visibilityTimeout !== undefined) checkInteger('visibilityTimeout', options.visibilityTimeout, 1, LIMITS.visibilityTimeoutMax);
     let visibilityMs = 0;
     let inFlight = 0;
     let closed = false;
@@ -367,8 +369,12 @@ export class Engine {
     const messages = inputs.map((input) => toNewMessage(input, attributes, now));
     const ids = await this.store.enqueue(queue, messages, now, LIMITS.dedupWindowMs);
     this.emit('sent', { queue, count: ids.length });
-    const firstVisible = Math.min(...messages.map((m) => m.visibleAt));
-    this.wakeAfterSend(queue, firstVisible, now);
+    // A batch may mix ready and delayed messages: wake for the ready ones and arm the due timer for
+    // the earliest delayed one (waking alone would leave the delayed ones hidden past their delay).
+    let firstDelayed = Infinity;
+    for (const m of messages) if (m.visibleAt > now) firstDelayed = Math.min(firstDelayed, m.visibleAt);
+    if (messages.some((m) => m.visibleAt <= now)) this.dispatcher.wake(queue);
+    if (firstDelayed !== Infinity) this.sweeper.dueBy(firstDelayed);
     return ids;
   }
 
@@ -410,10 +416,13 @@ export class Engine {
 
   private async releaseAll(queue: string, messages: ReceivedMessage[]): Promise<void> {
     const now = this.clock.now();
+    const woken = new Set([queue]);
     for (const m of messages) {
-      await this.store.changeVisibility(queue, decodeReceipt(m.receiptHandle), now, true, now).catch(this.onError);
+      await this.store
+        .changeVisibility(queue, decodeReceipt(m.receiptHandle), now, true, now)
+        .then((result) => result.woken.forEach((name) => woken.add(name)), this.onError);
     }
-    this.wake([queue]);
+    this.wake([...woken]);
   }
 
   private emit(event: keyof EngineEvents, payload: { queue: string; count: number }): void {

@@ -92,8 +92,12 @@ export interface Store {
   claim(queue: string, max: number, leaseUntil: number, leaseToken: number, now: number): Promise<LeasedMessage[]>;
   /** Deletes leased messages; per receipt null when deleted, else the error code. */
   ack(queue: string, receipts: Receipt[], now: number): Promise<(null | 'RECEIPT_HANDLE_STALE')[]>;
-  /** Moves a current lease's end to `visibleAt`; with `release`, gives the lease up (delay until visibleAt). */
-  changeVisibility(queue: string, receipt: Receipt, visibleAt: number, release: boolean, now: number): Promise<void>;
+  /**
+   * Moves a current lease's end to `visibleAt`; with `release`, gives the lease up (delay until
+   * visibleAt). Resolves with the queues that gained ready messages: the queue itself, or on a
+   * release that dead-letters, the dead-letter queue and the replyTo queue that got a notice.
+   */
+  changeVisibility(queue: string, receipt: Receipt, visibleAt: number, release: boolean, now: number): Promise<WakeResult>;
   /** Deletes a leased message and enqueues `reply` in one commit, only if the lease is current. */
   complete(queue: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number): Promise<string>;
 

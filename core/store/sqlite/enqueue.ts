@@ -2,7 +2,7 @@
  * enqueue: insert messages in order, ready or delayed by their visibleAt.
  * - A dedupId seen in this queue within the window returns the first msgId and stores nothing.
  * - Fails with BACKLOG_FULL, storing none of the batch, when the queue's unfinished messages
- *   (ready, leased, delayed) would exceed maxMsgHeapNum.
+ *   (ready, leased, delayed) would exceed maxMsgHeapNum. Duplicates store nothing, so they do not count.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { SpoolError } from '../../errors.js';
@@ -28,24 +28,50 @@ export class MessageWriter {
   }
 
   enqueue(queue: QueueRow, messages: NewMessage[], now: number, dedupWindowMs: number): string[] {
+    // Duplicates are found before the cap is checked: a retried send that was already accepted gets
+    // its msgId back even when the queue is full, and stores nothing, so it does not count.
+    const seen = messages.some((m) => m.dedupId !== null) ? this.duplicates(queue.id, messages, now) : null;
     const backlog = this.counts.backlog(queue.id);
-    if (backlog + messages.length > queue.attributes.maxMsgHeapNum) {
+    const stored = seen === null ? messages.length : messages.length - seen.count;
+    if (backlog + stored > queue.attributes.maxMsgHeapNum) {
       throw new SpoolError('BACKLOG_FULL', `queue ${JSON.stringify(queue.name)} holds ${backlog} messages; its maxMsgHeapNum is ${queue.attributes.maxMsgHeapNum}`);
     }
     const ids: string[] = [];
-    for (const message of messages) {
-      if (message.dedupId !== null) {
-        const seen = this.findDedup.get(queue.id, message.dedupId, now);
-        if (seen) {
-          ids.push(String(seen.msg_id));
-          continue;
-        }
+    const inBatch = new Map<string, number>();
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i]!;
+      const earlier = seen?.ids[i] ?? (message.dedupId === null ? undefined : inBatch.get(message.dedupId));
+      if (earlier !== undefined) {
+        ids.push(String(earlier));
+        continue;
       }
       const id = this.insertOne(queue.id, message, now, null);
-      if (message.dedupId !== null) this.saveDedup.run(queue.id, message.dedupId, id, now + dedupWindowMs);
+      if (message.dedupId !== null) {
+        this.saveDedup.run(queue.id, message.dedupId, id, now + dedupWindowMs);
+        inBatch.set(message.dedupId, id);
+      }
       ids.push(String(id));
     }
     return ids;
+  }
+
+  /** Per message, the msgId of an earlier message with its dedupId (in the window, or earlier in the batch); and how many. */
+  private duplicates(queueId: number, messages: NewMessage[], now: number): { ids: (number | undefined)[]; count: number } {
+    const ids: (number | undefined)[] = [];
+    const firstInBatch = new Set<string>();
+    let count = 0;
+    for (const { dedupId } of messages) {
+      let id: number | undefined;
+      let duplicate = false;
+      if (dedupId !== null) {
+        id = this.findDedup.get(queueId, dedupId, now)?.msg_id;
+        duplicate = id !== undefined || firstInBatch.has(dedupId);
+        firstInBatch.add(dedupId);
+      }
+      ids.push(id);
+      if (duplicate) count++;
+    }
+    return { ids, count };
   }
 
   /** Inserts one message without the backlog check (replies, dead-letter notices). */

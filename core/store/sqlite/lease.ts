@@ -62,16 +62,20 @@ export class Leases {
     return receipts.map((r) => (this.remove(queue, r, now) ? null : 'RECEIPT_HANDLE_STALE'));
   }
 
-  changeVisibility(queueName: string, receipt: Receipt, visibleAt: number, release: boolean, now: number): void {
+  /** Returns the queues that gained ready messages (a dead letter wakes its target and replyTo). */
+  changeVisibility(queueName: string, receipt: Receipt, visibleAt: number, release: boolean, now: number): string[] {
     const queue = this.queues.get(queueName);
     const message = this.current(queue, receipt, now);
     if (!release) {
       this.extendStmt.run(visibleAt, message.id);
-    } else if (!(this.deadLetters.receivesUsedUp(queue, message.dequeue_count) && this.deadLetters.deadLetter(message, queue, 'maxReceiveCount', now))) {
-      const state = visibleAt > now ? STATE.delayed : STATE.ready;
-      this.releaseStmt.run(state, visibleAt, message.id);
-      this.counts.move(queue.id, STATE.leased, state);
+      return [];
     }
+    const deadLettered = this.deadLetters.receivesUsedUp(queue, message.dequeue_count) ? this.deadLetters.deadLetter(message, queue, 'maxReceiveCount', now) : null;
+    if (deadLettered) return deadLettered;
+    const state = visibleAt > now ? STATE.delayed : STATE.ready;
+    this.releaseStmt.run(state, visibleAt, message.id);
+    this.counts.move(queue.id, STATE.leased, state);
+    return state === STATE.ready ? [queue.name] : [];
   }
 
   complete(queueName: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number): string {

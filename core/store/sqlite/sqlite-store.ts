@@ -114,7 +114,7 @@ export class SqliteStore implements Store {
   changeVisibility(queue: string, receipt: Receipt, visibleAt: number, release: boolean, now: number) {
     // An extension need not survive power loss (the lease just ends sooner); a release must not
     // come back as a lease, so it is synced like an ack.
-    return this.commits.run(() => this.leases.changeVisibility(queue, receipt, visibleAt, release, now), release);
+    return this.commits.run(() => ({ woken: this.leases.changeVisibility(queue, receipt, visibleAt, release, now) }), release);
   }
 
   complete(queue: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number) {

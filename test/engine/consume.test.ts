@@ -1,0 +1,205 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Engine, FakeClock, SqliteStore, type ReceivedMessage, type SpoolError } from '../../core/index.js';
+import { tempDir, testEngine } from '../helpers/engine.js';
+import { settle, throwsWith, until } from '../helpers/expect.js';
+
+/** A handler whose calls stay unfinished until the test finishes them. */
+function heldHandler() {
+  const got: ReceivedMessage[] = [];
+  const finishers: (() => void)[] = [];
+  const handler = (m: ReceivedMessage) => {
+    got.push(m);
+    return new Promise<void>((resolve) => finishers.push(resolve));
+  };
+  return { got, handler, finishOne: () => finishers.shift()!() };
+}
+
+describe('consume', () => {
+  it('pushes messages already waiting, then each message as it is sent', async () => {
+    const { engine } = testEngine();
+    await engine.createQueue('jobs');
+    await engine.send('jobs', { body: 'waiting' });
+    const got: ReceivedMessage[] = [];
+    engine.consume('jobs', { prefetch: 10 }, async (m) => {
+      got.push(m);
+      await engine.delete('jobs', m.receiptHandle);
+    });
+    await until(() => got.length === 1, 'the waiting message');
+    await engine.send('jobs', { body: 'new' });
+    await until(() => got.length === 2, 'the new message');
+    await engine.sendBatch('jobs', [{ body: 'b1' }, { body: 'b2', priority: 1 }]);
+    await until(() => got.length === 4, 'the batch');
+    expect(got.map((m) => m.body)).toEqual(['waiting', 'new', 'b2', 'b1']);
+    expect(got[0]).toMatchObject({ dequeueCount: 1, receiptHandle: expect.any(String) as unknown });
+    await settle();
+    expect(await engine.stats('jobs')).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 0 });
+  });
+
+  it('pushes a delayed message when its delay is over', async () => {
+    const { engine, clock } = testEngine();
+    await engine.createQueue('jobs');
+    const got: ReceivedMessage[] = [];
+    engine.consume('jobs', { prefetch: 1 }, (m) => void got.push(m));
+    await engine.send('jobs', { body: 'later', delaySeconds: 30 });
+    await clock.advance(29_999);
+    expect(got).toHaveLength(0);
+    await clock.advance(1);
+    await until(() => got.length === 1, 'the delayed message');
+    expect(got[0]!.body).toBe('later');
+  });
+
+  it('pushes a message again when its lease expires', async () => {
+    const { engine, clock } = testEngine();
+    await engine.createQueue('jobs');
+    const got: ReceivedMessage[] = [];
+    // The handler returns without deleting: the credit comes back, the lease stays.
+    engine.consume('jobs', { prefetch: 1, visibilityTimeout: 10 }, (m) => void got.push(m));
+    await engine.send('jobs', { body: 'forgotten' });
+    await until(() => got.length === 1, 'the first delivery');
+    await clock.advance(9_999);
+    expect(got).toHaveLength(1);
+    await clock.advance(1);
+    await until(() => got.length === 2, 'the redelivery');
+    expect(got[1]).toMatchObject({ body: 'forgotten', dequeueCount: 2, nextVisibleTime: clock.now() + 10_000 });
+    expect(got[1]!.receiptHandle).not.toBe(got[0]!.receiptHandle);
+  });
+
+  it('pushes a released message again, at once or after its delay', async () => {
+    const { engine, clock } = testEngine();
+    await engine.createQueue('jobs');
+    const got: ReceivedMessage[] = [];
+    engine.consume('jobs', { prefetch: 1 }, async (m) => {
+      got.push(m);
+      if (m.dequeueCount === 1) await engine.release('jobs', m.receiptHandle);
+      else if (m.dequeueCount === 2) await engine.release('jobs', m.receiptHandle, 5);
+      else await engine.delete('jobs', m.receiptHandle);
+    });
+    await engine.send('jobs', { body: 'retry me' });
+    await until(() => got.length === 2, 'the release to come back');
+    await settle();
+    expect(got).toHaveLength(2);
+    await clock.advance(5000);
+    await until(() => got.length === 3, 'the delayed release to come back');
+    expect(got.map((m) => m.dequeueCount)).toEqual([1, 2, 3]);
+  });
+
+  it('respects prefetch: at most that many unfinished at once', async () => {
+    const { engine } = testEngine();
+    await engine.createQueue('jobs');
+    const held = heldHandler();
+    engine.consume('jobs', { prefetch: 2 }, held.handler);
+    await engine.sendBatch('jobs', Array.from({ length: 5 }, (_, i) => ({ body: `m${i}` })));
+    await until(() => held.got.length === 2, 'two deliveries');
+    await settle();
+    expect(held.got).toHaveLength(2);
+    expect(await engine.stats('jobs')).toMatchObject({ activeMsgNum: 3, inactiveMsgNum: 2 });
+
+    held.finishOne();
+    await until(() => held.got.length === 3, 'a third delivery');
+    await settle();
+    expect(held.got).toHaveLength(3);
+    expect(held.got.map((m) => m.body)).toEqual(['m0', 'm1', 'm2']);
+  });
+
+  it('shares a queue fairly across consumers', async () => {
+    const { engine } = testEngine();
+    await engine.createQueue('jobs');
+    const consumers = [heldHandler(), heldHandler(), heldHandler()];
+    for (const c of consumers) engine.consume('jobs', { prefetch: 2 }, c.handler);
+    await settle();
+    await engine.sendBatch('jobs', Array.from({ length: 6 }, (_, i) => ({ body: `m${i}` })));
+    await until(() => consumers.every((c) => c.got.length === 2), 'each consumer to get two');
+    const bodies = consumers.flatMap((c) => c.got.map((m) => m.body)).sort();
+    expect(bodies).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
+  });
+
+  it('gives each busy consumer a share of a steady stream', async () => {
+    const { engine } = testEngine();
+    await engine.createQueue('jobs');
+    const counts = [0, 0, 0];
+    counts.forEach((_, i) => {
+      engine.consume('jobs', { prefetch: 4 }, async (m) => {
+        counts[i]!++;
+        await engine.delete('jobs', m.receiptHandle);
+      });
+    });
+    await settle();
+    for (let batch = 0; batch < 6; batch++) {
+      await engine.sendBatch('jobs', Array.from({ length: 10 }, (_, i) => ({ body: `b${batch}-${i}` })));
+    }
+    await until(() => counts.reduce((a, b) => a + b) === 60, 'all 60 messages');
+    for (const n of counts) expect(n).toBeGreaterThanOrEqual(10);
+  });
+
+  it('shares with long-poll receives on the same queue', async () => {
+    const { engine } = testEngine();
+    await engine.createQueue('jobs');
+    const held = heldHandler();
+    engine.consume('jobs', { prefetch: 1 }, held.handler);
+    const polling = engine.receive('jobs', { waitSeconds: 30 });
+    await settle();
+    await engine.sendBatch('jobs', [{ body: 'a' }, { body: 'b' }]);
+    const polled = await polling;
+    await until(() => held.got.length === 1, 'the consumer delivery');
+    expect([polled!.body, held.got[0]!.body].sort()).toEqual(['a', 'b']);
+  });
+
+  it('stops after close(); what it holds can still be finished', async () => {
+    const { engine } = testEngine();
+    await engine.createQueue('jobs');
+    const got: ReceivedMessage[] = [];
+    const consumer = engine.consume('jobs', { prefetch: 5 }, (m) => void got.push(m));
+    expect(consumer.queue).toBe('jobs');
+    await engine.send('jobs', { body: 'before' });
+    await until(() => got.length === 1, 'the first message');
+    consumer.close();
+    consumer.close(); // idempotent
+    await engine.send('jobs', { body: 'after' });
+    await settle();
+    expect(got).toHaveLength(1);
+    expect(await engine.stats('jobs')).toMatchObject({ activeMsgNum: 1, inactiveMsgNum: 1 });
+    await engine.delete('jobs', got[0]!.receiptHandle);
+    expect((await engine.receive('jobs'))!.body).toBe('after');
+  });
+
+  it('leaves the lease to expire when the handler throws, and reports the error', async () => {
+    const clock = new FakeClock();
+    const errors: SpoolError[] = [];
+    const engine = new Engine({ store: new SqliteStore({ path: join(tempDir(), 'spool.db') }), clock, onError: (e) => errors.push(e) });
+    try {
+      await engine.createQueue('jobs');
+      const got: ReceivedMessage[] = [];
+      engine.consume('jobs', { prefetch: 1, visibilityTimeout: 5 }, (m) => {
+        got.push(m);
+        if (m.dequeueCount === 1) throw new Error('handler bug');
+        return engine.delete('jobs', m.receiptHandle);
+      });
+      await engine.send('jobs', { body: 'x' });
+      await until(() => errors.length === 1, 'the error');
+      expect(errors[0]).toMatchObject({ code: 'INTERNAL', message: 'handler bug' });
+      expect(await engine.stats('jobs')).toMatchObject({ inactiveMsgNum: 1 });
+      await clock.advance(5000);
+      await until(() => got.length === 2, 'the redelivery');
+      await settle();
+      expect(await engine.stats('jobs')).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 0 });
+
+      // A consumer of a queue that does not exist reports QUEUE_NOT_FOUND through onError.
+      engine.consume('missing', { prefetch: 1 }, () => {});
+      await until(() => errors.length === 2, 'the second error');
+      expect(errors[1]!.code).toBe('QUEUE_NOT_FOUND');
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('rejects a bad prefetch, visibilityTimeout or queue name at once', async () => {
+    const { engine } = testEngine();
+    await engine.createQueue('jobs');
+    for (const prefetch of [0, 10_001, 1.5, '5']) throwsWith(() => engine.consume('jobs', { prefetch: prefetch as number }, () => {}), 'INVALID_PARAMETER');
+    for (const visibilityTimeout of [0, 43_201, 2.5]) throwsWith(() => engine.consume('jobs', { prefetch: 1, visibilityTimeout }, () => {}), 'INVALID_PARAMETER');
+    throwsWith(() => engine.consume('bad name', { prefetch: 1 }, () => {}), 'INVALID_NAME');
+    await engine.close();
+    throwsWith(() => engine.consume('jobs', { prefetch: 1 }, () => {}), 'CLOSED');
+  });
+});
