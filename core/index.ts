@@ -20,3 +20,30 @@ export { SqliteStore, DEFAULT_SQLITE_PATH, type SqliteStoreOptions } from './sto
 export type { Store, StoreDurability, QueueRecord, QueueStats } from './store/store.js';
 export { SpoolError, ERROR_TABLE, ERROR_CODES, type ErrorCode, type ErrorSpec } from './errors.js';
 export { LIMITS } from './limits.js';
+export {
+  SpoolClient,
+  SpoolClientError,
+  SpoolConnectionError,
+  SpoolTimeoutError,
+  SpoolClientClosedError,
+  RemoteTransport,
+  EmbeddedTransport,
+  TypedEmitter,
+  PREFETCH_MAX,
+  CLIENT_DEFAULTS,
+  type SpoolClientOptions,
+  type Transport,
+  type ClientEvents,
+  type ConnectionStatus,
+  type CreateQueueResult,
+  type Delivery,
+  type ListQueuesOptions,
+  type Message,
+  type MessageHandler,
+  type QueueDetails,
+  type QueueInfo,
+  type QueueList,
+  type ReceiveOptions as ClientReceiveOptions,
+  type SubscribeOptions,
+  type Subscription,
+} from './client/index.js';

@@ -1,0 +1,121 @@
+/** A pushed message with its verbs; shared by the remote and embedded transports. */
+import { SpoolClientError, endsLease } from './errors.js';
+import type { Delivery, Message, MessageHandler, ReplyInput } from './types.js';
+
+/** How a transport carries out a delivery's verbs. */
+export interface DeliveryOps {
+  ack(queue: string, receiptHandle: string): Promise<void>;
+  extend(queue: string, receiptHandle: string, visibilityTimeout: number): Promise<{ nextVisibleTime: number }>;
+  release(queue: string, receiptHandle: string, delaySeconds: number): Promise<void>;
+  complete(queue: string, receiptHandle: string, reply: ReplyInput): Promise<string>;
+}
+
+export class PushedMessage implements Delivery {
+  readonly msgId: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+  readonly priority: number;
+  readonly enqueueTime: number;
+  nextVisibleTime: number;
+  readonly firstDequeueTime: number;
+  readonly dequeueCount: number;
+  readonly attributes: Record<string, string>;
+  readonly replyTo: string | null;
+  readonly correlationId: string | null;
+  readonly sourceQueue: string | null;
+  private state: 'open' | 'settling' | 'acked' | 'released' | 'completed' | 'gone' = 'open';
+
+  constructor(
+    readonly queue: string,
+    message: Message,
+    private readonly ops: DeliveryOps,
+    private readonly onSettled: () => void,
+  ) {
+    this.msgId = message.msgId;
+    this.receiptHandle = message.receiptHandle;
+    this.body = message.body;
+    this.priority = message.priority;
+    this.enqueueTime = message.enqueueTime;
+    this.nextVisibleTime = message.nextVisibleTime;
+    this.firstDequeueTime = message.firstDequeueTime;
+    this.dequeueCount = message.dequeueCount;
+    this.attributes = message.attributes;
+    this.replyTo = message.replyTo;
+    this.correlationId = message.correlationId;
+    this.sourceQueue = message.sourceQueue;
+  }
+
+  get settled(): boolean {
+    return this.state !== 'open' && this.state !== 'settling';
+  }
+
+  /** True while a verb that settles is running, or after. */
+  get settling(): boolean {
+    return this.state !== 'open';
+  }
+
+  ack(): Promise<void> {
+    return this.settle('acked', () => this.ops.ack(this.queue, this.receiptHandle));
+  }
+
+  release(delaySeconds = 0): Promise<void> {
+    return this.settle('released', () => this.ops.release(this.queue, this.receiptHandle, delaySeconds));
+  }
+
+  complete(reply: ReplyInput): Promise<string> {
+    return this.settle('completed', () => this.ops.complete(this.queue, this.receiptHandle, reply));
+  }
+
+  async extend(visibilityTimeout: number): Promise<{ nextVisibleTime: number }> {
+    this.checkOpen();
+    try {
+      const result = await this.ops.extend(this.queue, this.receiptHandle, visibilityTimeout);
+      this.nextVisibleTime = result.nextVisibleTime;
+      return result;
+    } catch (err) {
+      if (endsLease(err) && this.state === 'open') this.finish('gone');
+      throw err;
+    }
+  }
+
+  /** The subscription ended or the connection dropped: the lease is no longer this client's. */
+  abandon(): void {
+    if (this.state === 'open') this.finish('gone');
+  }
+
+  private async settle<T>(outcome: 'acked' | 'released' | 'completed', run: () => Promise<T>): Promise<T> {
+    this.checkOpen();
+    this.state = 'settling';
+    try {
+      const result = await run();
+      this.finish(outcome);
+      return result;
+    } catch (err) {
+      if (endsLease(err)) this.finish('gone');
+      else if (this.state === 'settling') this.state = 'open';
+      throw err;
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.state === 'open') return;
+    const what = this.state === 'settling' ? 'being settled' : this.state === 'gone' ? 'no longer leased to this client' : `already ${this.state}`;
+    throw new SpoolClientError('INVALID_PARAMETER', `message ${this.msgId} is ${what}`);
+  }
+
+  private finish(state: 'acked' | 'released' | 'completed' | 'gone'): void {
+    if (this.settled) return;
+    this.state = state;
+    this.onSettled();
+  }
+}
+
+/** Runs the user's handler; a throw before the message was settled releases it and is reported. */
+export async function runHandler(handler: MessageHandler, message: PushedMessage, report: (error: Error, queue: string) => void): Promise<void> {
+  try {
+    await handler(message);
+  } catch (err) {
+    report(err instanceof Error ? err : new Error(String(err)), message.queue);
+    if (!message.settling) await message.release().catch(() => {});
+  }
+}

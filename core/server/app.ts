@@ -1,0 +1,82 @@
+/**
+ * The fastify application of the native API: body parsing, validation settings, error replies,
+ * closing behaviour, request metrics, and the route plugins. It does not listen; server.ts does.
+ */
+import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Engine } from '../engine/engine.js';
+import { SpoolError } from '../errors.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { Metrics } from './metrics.js';
+import type { LogLevel, ServerLimits } from './options.js';
+import type { RouteContext } from './http/context.js';
+import { formatSchemaError, frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
+import { healthRoutes } from './http/health.js';
+import { registerJsonBody } from './http/json-body.js';
+import { leaseRoutes } from './http/leases.js';
+import { messageRoutes } from './http/messages.js';
+import { metricsRoutes } from './http/metrics.js';
+import { queueOpRoutes } from './http/queue-ops.js';
+import { queueRoutes } from './http/queues.js';
+
+export interface AppOptions {
+  engine: Engine;
+  limits: ServerLimits;
+  lifecycle: Lifecycle;
+  metrics: Metrics;
+  /** A pino logger to use, a level for a new one, or false for none. */
+  logger: FastifyBaseLogger | LogLevel | false;
+}
+
+/** Never logged, wherever they appear: credentials. Bodies are never logged at all (no serializer emits them). */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.headers["x-amz-security-token"]',
+  'headers.authorization',
+  'headers.cookie',
+];
+
+export function buildApp(options: AppOptions): FastifyInstance {
+  const { engine, limits, lifecycle, metrics, logger } = options;
+  const app = fastify({
+    ...(typeof logger === 'object'
+      ? { loggerInstance: logger }
+      : { logger: logger === false ? false : { level: logger, redact: { paths: REDACT, censor: '[redacted]' } } }),
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: limits.bodyLimitBytes,
+    // Closing is ours to answer (CLOSED in the usual error shape), see the onRequest hook.
+    return503OnClosing: false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // Strict bodies: no type coercion, unknown fields refused rather than dropped.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+    schemaErrorFormatter: formatSchemaError,
+    frameworkErrors: frameworkErrorHandler,
+  });
+  app.server.maxConnections = limits.maxConnections;
+
+  registerJsonBody(app);
+  registerErrorHandling(app);
+
+  app.addHook('onRequest', async () => {
+    if (lifecycle.closing) throw new SpoolError('CLOSED', 'the server is closing');
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    // Keep-alive connections must not outlive close(): each answers its last request and ends.
+    if (lifecycle.closing) reply.header('connection', 'close');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unknown';
+    metrics.observeRequest(request.method, route, reply.statusCode);
+    request.log.debug({ method: request.method, route, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+  });
+
+  const context: RouteContext = { engine, limits, lifecycle };
+  void app.register(healthRoutes, context);
+  void app.register(metricsRoutes, { ...context, metrics });
+  void app.register(queueRoutes, context);
+  void app.register(queueOpRoutes, context);
+  void app.register(messageRoutes, context);
+  void app.register(leaseRoutes, context);
+  return app;
+}

@@ -1,0 +1,44 @@
+/**
+ * The one body parser: JSON in UTF-8. Invalid UTF-8 is refused (decoding it would silently turn
+ * bytes into U+FFFD and change a message body), and so are `__proto__` keys and
+ * `constructor.prototype` (fastify's secure-json-parse). An empty body parses as no body, so
+ * routes whose fields are all optional accept it. Failures are INVALID_PARAMETER (400).
+ */
+import type { FastifyInstance } from 'fastify';
+import { SpoolError } from '../../errors.js';
+
+const MESSAGE_MAX = 200;
+
+export function registerJsonBody(app: FastifyInstance): void {
+  const secureParse = app.getDefaultJsonParser('error', 'error');
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, raw, done) => {
+    let text: string;
+    try {
+      text = decoder.decode(raw as Buffer);
+    } catch {
+      done(new SpoolError('INVALID_PARAMETER', 'request body is not valid UTF-8'), undefined);
+      return;
+    }
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    secureParse(_request, text, (err, body) => {
+      if (err) done(explain(text), undefined);
+      else done(null, body);
+    });
+  });
+}
+
+/** Runs only on failure: says whether the JSON was malformed or carried a prototype key. */
+function explain(text: string): SpoolError {
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    const detail = (err as Error).message;
+    return new SpoolError('INVALID_PARAMETER', `request body is not valid JSON: ${detail.length > MESSAGE_MAX ? `${detail.slice(0, MESSAGE_MAX)}…` : detail}`);
+  }
+  return new SpoolError('INVALID_PARAMETER', 'request body must not contain "__proto__" or "constructor.prototype" keys');
+}

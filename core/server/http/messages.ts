@@ -1,0 +1,52 @@
+/**
+ * Sending and receiving: `POST /v1/queues/{q}/messages` (one message or `{messages: [...]}`, 1-16)
+ * and `POST /v1/queues/{q}/messages/receive` (long poll up to limits.longPollMaxSeconds).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { SpoolError } from '../../errors.js';
+import type { SendInput } from '../../engine/validate.js';
+import type { QueueParams, RouteContext } from './context.js';
+import { longPoll } from './long-poll.js';
+import { receiveBody, sendBody } from './schemas.js';
+
+type SendBody = Partial<SendInput> & { messages?: SendInput[] };
+
+interface ReceiveBody {
+  max?: number;
+  waitSeconds?: number;
+  visibilityTimeout?: number;
+}
+
+export const messageRoutes: FastifyPluginAsync<RouteContext> = async (app, { engine, limits, lifecycle }) => {
+  app.post<{ Params: QueueParams; Body: SendBody }>(
+    '/v1/queues/:q/messages',
+    { schema: { body: sendBody }, bodyLimit: limits.sendBodyLimitBytes },
+    async (request) => {
+      const { messages, ...single } = request.body;
+      if (messages === undefined) return { msgId: await engine.send(request.params.q, single as SendInput) };
+      if (Object.keys(single).length > 0) {
+        throw new SpoolError('INVALID_PARAMETER', 'send either one message ({body, ...}) or a batch ({messages: [...]}), not both');
+      }
+      return { msgIds: await engine.sendBatch(request.params.q, messages) };
+    },
+  );
+
+  app.post<{ Params: QueueParams; Body: ReceiveBody | null | undefined }>(
+    '/v1/queues/:q/messages/receive',
+    { schema: { body: receiveBody } },
+    async (request, reply) => {
+      const { q } = request.params;
+      const body = request.body ?? {};
+      let waitSeconds = body.waitSeconds;
+      if (waitSeconds !== undefined && waitSeconds > limits.longPollMaxSeconds) {
+        throw new SpoolError('INVALID_PARAMETER', `waitSeconds must be an integer from 0 to ${limits.longPollMaxSeconds}, got ${waitSeconds}`);
+      }
+      if (waitSeconds === undefined && limits.longPollMaxSeconds < 30) {
+        // The queue's default wait may be longer than this server allows: cap it.
+        waitSeconds = Math.min((await engine.getQueue(q)).attributes.pollingWaitSeconds, limits.longPollMaxSeconds);
+      }
+      const options = { max: body.max, waitSeconds, visibilityTimeout: body.visibilityTimeout };
+      return { messages: await longPoll(engine, q, options, lifecycle, reply.raw) };
+    },
+  );
+};

@@ -1,0 +1,119 @@
+/**
+ * Prometheus metrics of one broker, in a registry of its own (several brokers may share a
+ * process in tests and embeddings). Queue gauges are read from the engine on each scrape; message
+ * counters follow `engine.events`; commit latency comes from the SQLite store's onCommit; the
+ * WebSocket connection count is asked of the ws layer when scraped.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Engine } from '../engine/engine.js';
+import type { QueueRecord } from '../store/store.js';
+
+export interface CommitObservation {
+  ms: number;
+  ops: number;
+  synced: boolean;
+}
+
+const PAGE = 1000;
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly depth = this.gauge('spool_queue_depth', 'Messages ready to be received, per queue');
+  private readonly inFlight = this.gauge('spool_queue_in_flight', 'Messages leased and not yet deleted, per queue');
+  private readonly delayed = this.gauge('spool_queue_delayed', 'Messages delayed and not yet visible, per queue');
+  private readonly oldestAge = this.gauge('spool_queue_oldest_message_age_seconds', 'Age of the oldest message not yet deleted, per queue');
+  private readonly deadLetters = this.gauge('spool_dead_letter_queue_depth', 'Messages held in a dead-letter queue (ready, leased or delayed)');
+  private readonly queueCount = new Gauge({ name: 'spool_queues', help: 'Queues that exist', registers: [this.registry] });
+  private readonly sent = this.counter('spool_messages_sent_total', 'Messages sent (stored), per queue');
+  private readonly received = this.counter('spool_messages_received_total', 'Message deliveries (leases), per queue');
+  private readonly deleted = this.counter('spool_messages_deleted_total', 'Messages deleted (acked or completed), per queue');
+  private readonly requests = new Counter({
+    name: 'spool_http_requests_total',
+    help: 'HTTP requests answered, by route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly commitSeconds = new Histogram({
+    name: 'spool_store_commit_duration_seconds',
+    help: 'Duration of store commits (group commits; fsync included when synced)',
+    labelNames: ['synced'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  private readonly commitOps = new Counter({ name: 'spool_store_commit_operations_total', help: 'Operations committed by the store', registers: [this.registry] });
+  private connectionCount: () => number = () => 0;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    const connections = () => this.connectionCount();
+    new Gauge({
+      name: 'spool_ws_connections',
+      help: 'Open WebSocket connections',
+      registers: [this.registry],
+      collect() {
+        this.set(connections());
+      },
+    });
+  }
+
+  /** Counts the engine's sends, receives and deletes; returns a function that stops counting. */
+  follow(engine: Engine): () => void {
+    const onSent = ({ queue, count }: { queue: string; count: number }) => this.sent.inc({ queue }, count);
+    const onReceived = ({ queue, count }: { queue: string; count: number }) => this.received.inc({ queue }, count);
+    const onDeleted = ({ queue, count }: { queue: string; count: number }) => this.deleted.inc({ queue }, count);
+    engine.events.on('sent', onSent);
+    engine.events.on('received', onReceived);
+    engine.events.on('deleted', onDeleted);
+    return () => {
+      engine.events.off('sent', onSent);
+      engine.events.off('received', onReceived);
+      engine.events.off('deleted', onDeleted);
+    };
+  }
+
+  /** For the store's onCommit option. */
+  observeCommit = (info: CommitObservation): void => {
+    this.commitSeconds.observe({ synced: String(info.synced) }, info.ms / 1000);
+    this.commitOps.inc(info.ops);
+  };
+
+  observeRequest(method: string, route: string, status: number): void {
+    this.requests.inc({ method, route, status: String(status) });
+  }
+
+  countConnectionsWith(count: () => number): void {
+    this.connectionCount = count;
+  }
+
+  /** Reads every queue's stats from the engine into the gauges (queues deleted since disappear). */
+  async refresh(engine: Engine): Promise<void> {
+    const queues: QueueRecord[] = [];
+    for (let offset = 0; ; offset += PAGE) {
+      const page = await engine.listQueues({ offset, limit: PAGE });
+      queues.push(...page.queues);
+      if (page.queues.length < PAGE) break;
+    }
+    const stats = await Promise.all(queues.map((q) => engine.stats(q.name).catch(() => null)));
+    const targets = new Set(queues.flatMap((q) => (q.attributes.deadLetterPolicy ? [q.attributes.deadLetterPolicy.deadLetterQueue] : [])));
+    const now = engine.clock.now();
+    for (const gauge of [this.depth, this.inFlight, this.delayed, this.oldestAge, this.deadLetters]) gauge.reset();
+    this.queueCount.set(queues.length);
+    queues.forEach(({ name: queue }, i) => {
+      const s = stats[i];
+      if (!s) return;
+      this.depth.set({ queue }, s.activeMsgNum);
+      this.inFlight.set({ queue }, s.inactiveMsgNum);
+      this.delayed.set({ queue }, s.delayMsgNum);
+      this.oldestAge.set({ queue }, s.minMsgTime === null ? 0 : Math.max(0, (now - s.minMsgTime) / 1000));
+      if (targets.has(queue)) this.deadLetters.set({ queue }, s.activeMsgNum + s.inactiveMsgNum + s.delayMsgNum);
+    });
+  }
+
+  private gauge(name: string, help: string): Gauge<'queue'> {
+    return new Gauge({ name, help, labelNames: ['queue'] as const, registers: [this.registry] });
+  }
+
+  private counter(name: string, help: string): Counter<'queue'> {
+    return new Counter({ name, help, labelNames: ['queue'] as const, registers: [this.registry] });
+  }
+}

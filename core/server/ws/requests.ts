@@ -1,0 +1,73 @@
+/**
+ * What each request op does: the engine call behind it and the shape of its result
+ * (docs/protocol.md has the table). Replies are the connection's business.
+ */
+import { checkInteger } from '../../engine/attributes.js';
+import type { Engine, ReplyInput } from '../../engine/engine.js';
+import type { SendInput } from '../../engine/validate.js';
+import { LIMITS } from '../../limits.js';
+import { PREFETCH_MAX, type Request } from './frames.js';
+import type { LeaseTable } from './leases.js';
+
+/** What a request needs from its connection. */
+export interface RequestContext {
+  readonly engine: Engine;
+  readonly leases: LeaseTable;
+  subscribe(queue: string, prefetch: number, visibilityTimeout: number | undefined): Promise<string>;
+  /** Changes a subscription's prefetch; INVALID_PARAMETER when the id is not one of this socket's. */
+  credit(subscription: string, prefetch: number): void;
+  unsubscribe(subscription: string): Promise<void>;
+}
+
+const SUCCESS = (handles: readonly string[]) => new Map(handles.map((h) => [h, null] as const));
+
+export async function execute(ctx: RequestContext, request: Request): Promise<unknown> {
+  const { engine, leases } = ctx;
+  switch (request.op) {
+    case 'send':
+      if (request.message !== undefined) return { msgId: await engine.send(request.queue, request.message as SendInput) };
+      return { msgIds: await engine.sendBatch(request.queue, request.messages as SendInput[]) };
+
+    case 'subscribe': {
+      const prefetch = checkInteger('prefetch', request.prefetch, 1, PREFETCH_MAX);
+      const visibility = request.visibilityTimeout === undefined ? undefined : checkInteger('visibilityTimeout', request.visibilityTimeout, 1, LIMITS.visibilityTimeoutMax);
+      return { subscription: await ctx.subscribe(request.queue, prefetch, visibility) };
+    }
+
+    case 'credit':
+      ctx.credit(request.subscription, checkInteger('prefetch', request.prefetch, 0, PREFETCH_MAX));
+      return {};
+
+    case 'unsubscribe':
+      await ctx.unsubscribe(request.subscription);
+      return {};
+
+    case 'ack': {
+      const { queue, receiptHandles } = request;
+      return leases.around(queue, receiptHandles, () => engine.deleteBatch(queue, receiptHandles as string[]), (result) => {
+        const outcomes = new Map<string, string | null>(result.deleted.map((h) => [h, null]));
+        for (const f of result.failed) outcomes.set(f.receiptHandle, f.code);
+        return outcomes;
+      });
+    }
+
+    case 'extend': {
+      const { queue, receiptHandle } = request;
+      // 0 would end the lease: that is a release, which gives the credit back; extend never does.
+      const seconds = checkInteger('visibilityTimeout', request.visibilityTimeout, 1, LIMITS.visibilityTimeoutMax);
+      return leases.around(queue, [receiptHandle], () => engine.changeVisibility(queue, receiptHandle, seconds), () => new Map());
+    }
+
+    case 'release': {
+      const { queue, receiptHandle } = request;
+      await leases.around(queue, [receiptHandle], () => engine.release(queue, receiptHandle, request.delaySeconds ?? 0), () => SUCCESS([receiptHandle]));
+      return {};
+    }
+
+    case 'complete': {
+      const { queue, receiptHandle } = request;
+      const msgId = await leases.around(queue, [receiptHandle], () => engine.complete(queue, receiptHandle, request.reply as unknown as ReplyInput), () => SUCCESS([receiptHandle]));
+      return { msgId };
+    }
+  }
+}

@@ -1,0 +1,22 @@
+/** The client contract over an engine in this process. */
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { SpoolClient, openEngine, type Engine } from '../../core/index.js';
+import { tempDir } from '../helpers/engine.js';
+import { clientContract } from './client-contract.js';
+
+const open: { client: SpoolClient; engine: Engine }[] = [];
+
+afterEach(async () => {
+  for (const { client, engine } of open.splice(0)) {
+    await client.close();
+    await engine.close();
+  }
+});
+
+clientContract('embedded', async () => {
+  const engine = openEngine({ path: join(tempDir(), 'spool.db'), sweepIntervalMs: 100 });
+  const client = SpoolClient.embedded(engine);
+  open.push({ client, engine });
+  return { client, engine };
+});
