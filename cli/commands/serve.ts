@@ -1,0 +1,64 @@
+/** `spool serve`: runs a broker until SIGTERM or SIGINT (a second signal exits at once). */
+import type { CommandModule } from 'yargs';
+import { resolveServerOptions, type ServerOptionsInput } from '../../core/server/options.js';
+
+interface ServeArgs {
+  host?: string;
+  port?: number;
+  data?: string;
+  durability?: string;
+  config?: string;
+  'log-level'?: string;
+  'keep-leases-on-close'?: boolean;
+}
+
+export const serveCommand: CommandModule<object, ServeArgs> = {
+  command: 'serve',
+  describe: 'Run a broker (SQLite in --data); flags win over SPOOL_* env, which wins over --config',
+  builder: (y) =>
+    y
+      .option('host', { type: 'string', describe: 'Address to bind [$SPOOL_HOST, default 127.0.0.1]' })
+      .option('port', { type: 'number', describe: 'Port (0: any free one) [$SPOOL_PORT, default 7878]' })
+      .option('data', { type: 'string', describe: 'Data folder [$SPOOL_DATA, default ./data]' })
+      .option('durability', {
+        type: 'string',
+        choices: ['fsync', 'process'],
+        describe: "'fsync': acks survive power loss; 'process': only a crash [$SPOOL_DURABILITY]",
+      })
+      .option('config', { type: 'string', describe: 'JSON config file [$SPOOL_CONFIG]' })
+      .option('log-level', { type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: '[$SPOOL_LOG_LEVEL]' })
+      .option('keep-leases-on-close', { type: 'boolean', describe: 'Keep a closed socket’s leases until they expire' }),
+  handler: async (args) => {
+    const flags: ServerOptionsInput = {};
+    if (args.host !== undefined) flags.host = args.host;
+    if (args.port !== undefined) flags.port = args.port;
+    if (args.data !== undefined) flags.dataDir = args.data;
+    if (args.durability !== undefined) flags.durability = args.durability as ServerOptionsInput['durability'];
+    if (args['log-level'] !== undefined) flags.logLevel = args['log-level'] as ServerOptionsInput['logLevel'];
+    if (args['keep-leases-on-close'] !== undefined) flags.keepLeasesOnClose = args['keep-leases-on-close'];
+    const options = resolveServerOptions({ flags, env: process.env, configFile: args.config ?? null });
+    // Loaded here, not at the top: the other commands need none of the server's dependencies.
+    const { startServer } = await import('../../core/server/server.js');
+    const server = await startServer(options);
+    process.stdout.write(`spool: listening on ${server.url} (data ${options.databasePath}, durability ${options.durability})\n`);
+
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        process.stderr.write(`spool: ${signal} again, exiting now\n`);
+        process.exit(1);
+      }
+      stopping = true;
+      process.stderr.write(`spool: ${signal}, shutting down (send it again to exit at once)\n`);
+      server.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          process.stderr.write(`spool: shutdown failed: ${(err as Error).message}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  },
+};
