@@ -30,6 +30,8 @@ export interface ReceiveOptions {
   waitSeconds?: number;
   /** Lease length in seconds for this receive (1-43200); default: the queue's visibilityTimeout. */
   visibilityTimeout?: number;
+  /** Ends a long poll early (it resolves with what it has: nothing). */
+  signal?: AbortSignal;
 }
 
 export interface ReceiveBatchOptions extends ReceiveOptions {
@@ -83,7 +85,7 @@ export class Engine {
     this.onError = (err: unknown) => onError(toSpoolError(err));
     this.dispatcher = new Dispatcher(
       (queue, max, visibilityMs) => this.claim(queue, max, visibilityMs),
-      (queue, messages) => void this.releaseAll(queue, messages),
+      (queue, messages) => void this.returnUndelivered(queue, messages.map((m) => m.receiptHandle)).catch(this.onError),
       this.onError,
     );
     this.sweeper = new Sweeper({
@@ -213,7 +215,7 @@ export class Engine {
     const waitSeconds = checkInteger('waitSeconds', options.waitSeconds ?? attributes.pollingWaitSeconds, 0, LIMITS.pollingWaitSecondsMax);
     const visibilityMs = 1000 * checkInteger('visibilityTimeout', options.visibilityTimeout ?? attributes.visibilityTimeout, 1, LIMITS.visibilityTimeoutMax);
     if (waitSeconds === 0) return this.claim(queue, max, visibilityMs);
-    return this.waitFor(queue, max, visibilityMs, waitSeconds * 1000);
+    return this.waitFor(queue, max, visibilityMs, waitSeconds * 1000, options.signal);
   }
 
   /** Deletes (acks) a message; throws RECEIPT_HANDLE_STALE unless the handle is the current lease. */
@@ -277,6 +279,17 @@ export class Engine {
     const { woken } = await this.store.changeVisibility(queue, receipt, now + seconds * 1000, true, now);
     this.wake(woken);
     if (seconds > 0) this.sweeper.dueBy(now + seconds * 1000);
+  }
+
+  /**
+   * Gives back messages that were leased but never handed to anyone (e.g. a push layer's consumer
+   * left before it could forward them): they are ready again at once and this delivery does not
+   * count toward dequeueCount or maxReceiveCount. Stale handles are skipped.
+   */
+  async returnUndelivered(queue: string, receiptHandles: string[]): Promise<void> {
+    if (receiptHandles.length === 0) return;
+    const { woken } = await this.store.unclaim(queue, receiptHandles.map(decodeReceipt), this.clock.now());
+    this.wake(woken);
   }
 
   /**
@@ -395,7 +408,8 @@ export class Engine {
     return leased.map(toReceived);
   }
 
-  private waitFor(queue: string, max: number, visibilityMs: number, waitMs: number): Promise<ReceivedMessage[]> {
+  private waitFor(queue: string, max: number, visibilityMs: number, waitMs: number, signal?: AbortSignal): Promise<ReceivedMessage[]> {
+    if (signal?.aborted) return Promise.resolve([]);
     return new Promise((resolve) => {
       let done = false;
       const finish = (messages: ReceivedMessage[]) => {
@@ -403,6 +417,7 @@ export class Engine {
         done = true;
         this.clock.clearTimeout(timer);
         this.waiters.delete(wakeUp);
+        signal?.removeEventListener('abort', wakeUp);
         this.dispatcher.remove(queue, demand);
         resolve(messages);
       };
@@ -410,19 +425,9 @@ export class Engine {
       const demand: Demand = { credit: () => (done ? 0 : max), visibilityMs, deliver: finish };
       const timer = this.clock.setTimeout(wakeUp, waitMs);
       this.waiters.add(wakeUp);
+      signal?.addEventListener('abort', wakeUp, { once: true });
       this.dispatcher.add(queue, demand);
     });
-  }
-
-  private async releaseAll(queue: string, messages: ReceivedMessage[]): Promise<void> {
-    const now = this.clock.now();
-    const woken = new Set([queue]);
-    for (const m of messages) {
-      await this.store
-        .changeVisibility(queue, decodeReceipt(m.receiptHandle), now, true, now)
-        .then((result) => result.woken.forEach((name) => woken.add(name)), this.onError);
-    }
-    this.wake([...woken]);
   }
 
   private emit(event: keyof EngineEvents, payload: { queue: string; count: number }): void {

@@ -98,6 +98,11 @@ export interface Store {
    * release that dead-letters, the dead-letter queue and the replyTo queue that got a notice.
    */
   changeVisibility(queue: string, receipt: Receipt, visibleAt: number, release: boolean, now: number): Promise<WakeResult>;
+  /**
+   * Gives back leases whose messages were never handed to anyone (a consumer left while they were
+   * being claimed): ready again at once, and the delivery is not counted. Stale receipts are skipped.
+   */
+  unclaim(queue: string, receipts: Receipt[], now: number): Promise<WakeResult>;
   /** Deletes a leased message and enqueues `reply` in one commit, only if the lease is current. */
   complete(queue: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number): Promise<string>;
 

@@ -203,3 +203,18 @@ describe('consume', () => {
     throwsWith(() => engine.consume('jobs', { prefetch: 1 }, () => {}), 'CLOSED');
   });
 });
+
+describe('messages claimed for a consumer that left', () => {
+  it('come back ready with their delivery uncounted', async () => {
+    const { engine } = testEngine();
+    await engine.createQueue('q');
+    await engine.send('q', { body: 'unseen' });
+    const [leased] = await engine.receiveBatch('q', { max: 1 });
+    await engine.returnUndelivered('q', [leased!.receiptHandle]);
+    const again = await engine.receive('q');
+    expect(again).toMatchObject({ body: 'unseen', dequeueCount: 1 });
+    expect((await engine.stats('q')).inactiveMsgNum).toBe(1);
+    // The old handle is no longer a lease.
+    await expect(engine.delete('q', leased!.receiptHandle)).rejects.toMatchObject({ code: 'RECEIPT_HANDLE_STALE' });
+  });
+});

@@ -179,3 +179,17 @@ describe('long poll', () => {
     expect(await polling).toBeNull();
   });
 });
+
+describe('an aborted long poll', () => {
+  it('resolves empty at once, and a message sent afterwards is not leased for it', async () => {
+    const { engine } = testEngine();
+    await engine.createQueue('q');
+    const abort = new AbortController();
+    const waiting = engine.receiveBatch('q', { waitSeconds: 20, signal: abort.signal });
+    abort.abort();
+    expect(await waiting).toEqual([]);
+    await engine.send('q', { body: 'later' });
+    const next = await engine.receive('q');
+    expect(next).toMatchObject({ body: 'later', dequeueCount: 1 });
+  });
+});

@@ -1,8 +1,7 @@
 /**
  * A receive that may wait, and that stops waiting when its client goes away or the server begins
- * to close. The engine's wait cannot be cancelled, so an abandoned wait is left to finish on its
- * own; messages it leases after its caller left are released at once (they count one more
- * delivery in dequeueCount), instead of staying invisible until their lease ends.
+ * to close. The wait is aborted in the engine, so nothing is leased for a caller that has left
+ * (a claim already under way gives its messages back uncounted).
  */
 import type { ServerResponse } from 'node:http';
 import type { Engine, ReceiveBatchOptions } from '../../engine/engine.js';
@@ -16,30 +15,17 @@ export async function longPoll(
   lifecycle: Lifecycle,
   response: ServerResponse,
 ): Promise<ReceivedMessage[]> {
-  const receiving = engine.receiveBatch(queue, options);
-  let stopWaiting = () => {};
-  const abandoned = new Promise<'abandoned'>((resolve) => {
-    stopWaiting = () => resolve('abandoned');
-  });
+  const abort = new AbortController();
+  const stopWaiting = () => abort.abort();
   const unsubscribe = lifecycle.onClosing(stopWaiting);
   const onClose = () => {
     if (!response.writableFinished) stopWaiting();
   };
   response.once('close', onClose);
   try {
-    const outcome = await Promise.race([receiving, abandoned]);
-    if (outcome !== 'abandoned') return outcome;
-    receiving.then((late) => releaseAll(engine, queue, late)).catch(() => {});
-    return [];
+    return await engine.receiveBatch(queue, { ...options, signal: abort.signal });
   } finally {
     unsubscribe();
     response.off('close', onClose);
-  }
-}
-
-function releaseAll(engine: Engine, queue: string, messages: ReceivedMessage[]): void {
-  for (const message of messages) {
-    // The engine may be closing too; then the lease simply runs out.
-    engine.release(queue, message.receiptHandle).catch(() => {});
   }
 }

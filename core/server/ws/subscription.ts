@@ -173,13 +173,14 @@ export class Subscription {
     if (leases.length > 0) this.host.push(this, leases);
   }
 
-  private drop(lease: Lease, release: boolean): void {
+  /** Lets go of a lease the client never saw; with `giveBack` the message is ready again, uncounted. */
+  private drop(lease: Lease, giveBack: boolean): void {
     if (lease.state === 'pushed') {
       this.pushed.delete(lease);
       this.host.untrack(lease);
     }
     lease.state = 'done';
-    if (release) void this.releaseLease(lease);
+    if (giveBack) void this.engine.returnUndelivered(lease.queue, [lease.message.receiptHandle]).catch(() => {});
     lease.settle();
   }
 }

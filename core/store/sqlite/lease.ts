@@ -24,6 +24,7 @@ export class Leases {
   private readonly keepStmt: Statement<[number, number, number, number, number]>;
   private readonly extendStmt: Statement<[number, number]>;
   private readonly releaseStmt: Statement<[number, number, number]>;
+  private readonly unclaimStmt: Statement<[number, number, number, number, number]>;
 
   constructor(
     db: Database,
@@ -44,6 +45,11 @@ export class Leases {
     // With rewind on, a deleted message is kept (state 3) until rewindSeconds have passed.
     this.keepStmt = db.prepare(`UPDATE messages SET state = ${STATE.kept}, deleted_at = ?, lease_token = NULL WHERE ${CURRENT_LEASE}`);
     this.extendStmt = db.prepare('UPDATE messages SET visible_at = ? WHERE id = ?');
+    this.unclaimStmt = db.prepare(
+      `UPDATE messages SET state = ${STATE.ready}, visible_at = ?, lease_token = NULL, dequeue_count = dequeue_count - 1,
+         first_dequeue_time = CASE WHEN dequeue_count = 1 THEN NULL ELSE first_dequeue_time END
+       WHERE ${CURRENT_LEASE}`,
+    );
     this.releaseStmt = db.prepare('UPDATE messages SET state = ?, visible_at = ?, lease_token = NULL WHERE id = ?');
   }
 
@@ -76,6 +82,15 @@ export class Leases {
     this.releaseStmt.run(state, visibleAt, message.id);
     this.counts.move(queue.id, STATE.leased, state);
     return state === STATE.ready ? [queue.name] : [];
+  }
+
+  /** Undoes claims whose messages nobody saw: ready again, delivery not counted. */
+  unclaim(queueName: string, receipts: Receipt[], now: number): string[] {
+    const queue = this.queues.get(queueName);
+    let returned = 0;
+    for (const r of receipts) returned += this.unclaimStmt.run(now, Number(r.msgId), queue.id, r.leaseToken, now).changes;
+    this.counts.move(queue.id, STATE.leased, STATE.ready, returned);
+    return returned > 0 ? [queue.name] : [];
   }
 
   complete(queueName: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number): string {

@@ -117,6 +117,10 @@ export class SqliteStore implements Store {
     return this.commits.run(() => ({ woken: this.leases.changeVisibility(queue, receipt, visibleAt, release, now) }), release);
   }
 
+  unclaim(queue: string, receipts: Receipt[], now: number) {
+    return this.read(() => ({ woken: this.leases.unclaim(queue, receipts, now) }));
+  }
+
   complete(queue: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number) {
     return this.write(() => this.leases.complete(queue, receipt, reply, now));
   }
