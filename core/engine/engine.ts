@@ -380,13 +380,15 @@ export class Engine {
     const { attributes } = await this.getQueue(queue);
     const now = this.clock.now();
     const messages = inputs.map((input) => toNewMessage(input, attributes, now));
-    const ids = await this.store.enqueue(queue, messages, now, LIMITS.dedupWindowMs);
+    const storing = this.store.enqueue(queue, messages, now, LIMITS.dedupWindowMs);
+    // Waking now, before the commit, lets a waiting consumer's claim join the same commit right
+    // after the insert: it is answered only once the batch is durable, and saves a round of its own.
+    if (messages.some((m) => m.visibleAt <= now)) this.dispatcher.wake(queue);
+    const ids = await storing;
     this.emit('sent', { queue, count: ids.length });
-    // A batch may mix ready and delayed messages: wake for the ready ones and arm the due timer for
-    // the earliest delayed one (waking alone would leave the delayed ones hidden past their delay).
+    // A batch may mix ready and delayed messages: arm the due timer for the earliest delayed one.
     let firstDelayed = Infinity;
     for (const m of messages) if (m.visibleAt > now) firstDelayed = Math.min(firstDelayed, m.visibleAt);
-    if (messages.some((m) => m.visibleAt <= now)) this.dispatcher.wake(queue);
     if (firstDelayed !== Infinity) this.sweeper.dueBy(firstDelayed);
     return ids;
   }
