@@ -17,7 +17,7 @@ export { DEFAULT_ATTRIBUTES, type QueueAttributes, type QueueAttributesInput, ty
 export type { DeadLetterNotice } from './store/sqlite/dead-letter.js';
 export { FakeClock, systemClock, type Clock } from './engine/clock.js';
 export { SqliteStore, DEFAULT_SQLITE_PATH, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
-export type { Store, StoreDurability, QueueRecord, QueueStats } from './store/store.js';
+export type { Store, StoreDurability, QueueRecord, QueueStats, CancelOutcome } from './store/store.js';
 export { SpoolError, ERROR_TABLE, ERROR_CODES, type ErrorCode, type ErrorSpec } from './errors.js';
 export { LIMITS } from './limits.js';
 export {

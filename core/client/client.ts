@@ -18,6 +18,7 @@ import { resolveClientOptions, type SpoolClientOptions } from './options.js';
 import { RemoteTransport } from './remote-transport.js';
 import type { Transport } from './transport.js';
 import type {
+  CancelOutcome,
   ClientEvents,
   ConnectionStatus,
   CreateQueueResult,
@@ -141,8 +142,16 @@ export class SpoolClient {
   }
 
   /** Sets a lease to end `visibilityTimeout` seconds from now (0: ready at once). */
-  changeVisibility(queue: string, receiptHandle: string, visibilityTimeout: number): Promise<{ nextVisibleTime: number }> {
-    return this.transport.changeVisibility(queue, receiptHandle, visibilityTimeout);
+  changeVisibility(queue: string, receiptHandle: string, visibilityTimeout: number, options?: { body?: string }): Promise<{ nextVisibleTime: number }> {
+    return this.transport.changeVisibility(queue, receiptHandle, visibilityTimeout, options);
+  }
+
+  /**
+   * Cancels a message by msgId: 'removed' when it was not leased (it is deleted), 'running' when a
+   * consumer holds it (its delivery's signal fires), 'gone' when there is no such message.
+   */
+  cancelMessage(queue: string, msgId: string): Promise<CancelOutcome> {
+    return this.transport.cancelMessage(queue, msgId);
   }
 
   /** Gives a lease up: receivable again after `delaySeconds` (default 0). */

@@ -5,7 +5,7 @@ import type { Delivery, Message, MessageHandler, ReplyInput } from './types.js';
 /** How a transport carries out a delivery's verbs. */
 export interface DeliveryOps {
   ack(queue: string, receiptHandle: string): Promise<void>;
-  extend(queue: string, receiptHandle: string, visibilityTimeout: number): Promise<{ nextVisibleTime: number }>;
+  extend(queue: string, receiptHandle: string, visibilityTimeout: number, body?: string): Promise<{ nextVisibleTime: number }>;
   release(queue: string, receiptHandle: string, delaySeconds: number): Promise<void>;
   complete(queue: string, receiptHandle: string, reply: ReplyInput): Promise<string>;
 }
@@ -24,6 +24,7 @@ export class PushedMessage implements Delivery {
   readonly correlationId: string | null;
   readonly sourceQueue: string | null;
   private state: 'open' | 'settling' | 'acked' | 'released' | 'completed' | 'gone' = 'open';
+  private readonly cancellation = new AbortController();
 
   constructor(
     readonly queue: string,
@@ -43,6 +44,15 @@ export class PushedMessage implements Delivery {
     this.replyTo = message.replyTo;
     this.correlationId = message.correlationId;
     this.sourceQueue = message.sourceQueue;
+  }
+
+  get signal(): AbortSignal {
+    return this.cancellation.signal;
+  }
+
+  /** The broker says this message was cancelled: fire the signal (the holder still settles it). */
+  cancel(): void {
+    if (!this.settled) this.cancellation.abort(new SpoolClientError('CLOSED', `message ${this.msgId} was cancelled`));
   }
 
   get settled(): boolean {
@@ -66,10 +76,10 @@ export class PushedMessage implements Delivery {
     return this.settle('completed', () => this.ops.complete(this.queue, this.receiptHandle, reply));
   }
 
-  async extend(visibilityTimeout: number): Promise<{ nextVisibleTime: number }> {
+  async extend(visibilityTimeout: number, options: { body?: string } = {}): Promise<{ nextVisibleTime: number }> {
     this.checkOpen();
     try {
-      const result = await this.ops.extend(this.queue, this.receiptHandle, visibilityTimeout);
+      const result = await this.ops.extend(this.queue, this.receiptHandle, visibilityTimeout, options.body);
       this.nextVisibleTime = result.nextVisibleTime;
       return result;
     } catch (err) {

@@ -10,6 +10,7 @@ import { ClientEmitter } from './events.js';
 import { checkPrefetch } from './prefetch.js';
 import type { Transport } from './transport.js';
 import type {
+  CancelOutcome,
   ConnectionStatus,
   CreateQueueResult,
   DeleteBatchResult,
@@ -39,10 +40,10 @@ export class EmbeddedTransport implements Transport {
   constructor(private readonly engine: Engine) {
     this.ops = {
       ack: (queue, handle) => this.call(() => engine.delete(queue, handle)),
-      extend: (queue, handle, seconds) =>
+      extend: (queue, handle, seconds, body) =>
         this.call(async () => {
           checkExtend(seconds);
-          return engine.changeVisibility(queue, handle, seconds);
+          return engine.changeVisibility(queue, handle, seconds, body === undefined ? {} : { body });
         }),
       release: (queue, handle, delay) => this.call(() => engine.release(queue, handle, delay)),
       complete: (queue, handle, reply) => this.call(() => engine.complete(queue, handle, reply)),
@@ -122,8 +123,12 @@ export class EmbeddedTransport implements Transport {
     return this.call(() => this.engine.deleteBatch(queue, receiptHandles));
   }
 
-  changeVisibility(queue: string, receiptHandle: string, visibilityTimeout: number): Promise<{ nextVisibleTime: number }> {
-    return this.call(() => this.engine.changeVisibility(queue, receiptHandle, visibilityTimeout));
+  cancelMessage(queue: string, msgId: string): Promise<CancelOutcome> {
+    return this.call(() => this.engine.cancelMessage(queue, msgId));
+  }
+
+  changeVisibility(queue: string, receiptHandle: string, visibilityTimeout: number, options: { body?: string } = {}): Promise<{ nextVisibleTime: number }> {
+    return this.call(() => this.engine.changeVisibility(queue, receiptHandle, visibilityTimeout, options));
   }
 
   release(queue: string, receiptHandle: string, delaySeconds?: number): Promise<void> {
@@ -191,7 +196,14 @@ class EmbeddedSubscription implements Subscription {
     private readonly onClosed: () => void,
   ) {
     this.current = options.prefetch;
+    engine.events.on('cancel', this.onCancel);
   }
+
+  /** A message was cancelled in the engine: fire the signal of the delivery that holds it, if any. */
+  private readonly onCancel = ({ queue, msgId }: { queue: string; msgId: string }): void => {
+    if (queue !== this.queue) return;
+    for (const delivery of this.unsettled) if (delivery.msgId === msgId) delivery.cancel();
+  };
 
   get prefetch(): number {
     return this.current;
@@ -234,6 +246,7 @@ class EmbeddedSubscription implements Subscription {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.engine.events.off('cancel', this.onCancel);
     this.consumer?.close();
     this.consumer = null;
     this.onClosed();

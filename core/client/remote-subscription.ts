@@ -84,6 +84,12 @@ export class RemoteSubscription implements Subscription {
     }
   }
 
+  /** The broker cancelled a message: fire the signal of the delivery that holds it, if any. */
+  cancelled(queue: string, msgId: string): void {
+    if (queue !== this.queue) return;
+    for (const delivery of this.unsettled) if (delivery.msgId === msgId) delivery.cancel();
+  }
+
   async setPrefetch(prefetch: number): Promise<void> {
     if (this.state === 'closed') throw new SpoolClientClosedError('the subscription is closed');
     checkPrefetch(prefetch, 0);

@@ -13,6 +13,7 @@ import { RemoteSubscription, type SubscriptionOwner } from './remote-subscriptio
 import { SocketConnection, type DeliverFrame } from './socket.js';
 import type { Transport } from './transport.js';
 import type {
+  CancelOutcome,
   ConnectionStatus,
   CreateQueueResult,
   DeleteBatchResult,
@@ -46,6 +47,9 @@ export class RemoteTransport implements Transport, SubscriptionOwner {
     this.socket = new SocketConnection(options, this.events, {
       onOpen: () => this.resubscribeAll(),
       onDeliver: (frame) => this.onDeliver(frame),
+      onCancel: (queue, msgId) => {
+        for (const subscription of this.subscriptions) subscription.cancelled(queue, msgId);
+      },
       onDisconnect: () => {
         for (const subscription of this.subscriptions) subscription.disconnected();
       },
@@ -53,7 +57,8 @@ export class RemoteTransport implements Transport, SubscriptionOwner {
     const acks = new AckBatcher((queue, receiptHandles) => this.socket.request<DeleteBatchResult>({ op: 'ack', queue, receiptHandles }));
     this.ops = {
       ack: (queue, receiptHandle) => acks.ack(queue, receiptHandle),
-      extend: (queue, receiptHandle, visibilityTimeout) => this.socket.request({ op: 'extend', queue, receiptHandle, visibilityTimeout }),
+      extend: (queue, receiptHandle, visibilityTimeout, body) =>
+        this.socket.request({ op: 'extend', queue, receiptHandle, visibilityTimeout, ...(body === undefined ? {} : { body }) }),
       release: async (queue, receiptHandle, delaySeconds) => {
         await this.socket.request({ op: 'release', queue, receiptHandle, delaySeconds });
       },
@@ -143,9 +148,14 @@ export class RemoteTransport implements Transport, SubscriptionOwner {
     return this.http.call('POST', queuePath(queue, '/messages/delete'), { receiptHandles });
   }
 
-  changeVisibility(queue: string, receiptHandle: string, visibilityTimeout: number): Promise<{ nextVisibleTime: number }> {
+  changeVisibility(queue: string, receiptHandle: string, visibilityTimeout: number, options: { body?: string } = {}): Promise<{ nextVisibleTime: number }> {
     this.checkOpen();
-    return this.http.call('POST', queuePath(queue, '/messages/visibility'), { receiptHandle, visibilityTimeout });
+    return this.http.call('POST', queuePath(queue, '/messages/visibility'), { receiptHandle, visibilityTimeout, ...options });
+  }
+
+  async cancelMessage(queue: string, msgId: string): Promise<CancelOutcome> {
+    this.checkOpen();
+    return (await this.http.call<{ outcome: CancelOutcome }>('POST', queuePath(queue, '/messages/cancel'), { msgId })).outcome;
   }
 
   async release(queue: string, receiptHandle: string, delaySeconds?: number): Promise<void> {

@@ -24,6 +24,8 @@ export interface SocketHooks {
   /** The socket is open (first time or again); requests made here go before those that waited. */
   onOpen(): void;
   onDeliver(frame: DeliverFrame): void;
+  /** The broker cancelled a message this client holds. */
+  onCancel(queue: string, msgId: string): void;
   /** The socket dropped; subscriptions it carried are gone on the broker's side. */
   onDisconnect(): void;
 }
@@ -178,6 +180,11 @@ export class SocketConnection {
     }
     if (frame.op === 'deliver') {
       this.hooks.onDeliver(frame as unknown as DeliverFrame);
+      return;
+    }
+    if (frame.op === 'cancel') {
+      const { queue, msgId } = frame as { queue?: unknown; msgId?: unknown };
+      if (typeof queue === 'string' && typeof msgId === 'string') this.hooks.onCancel(queue, msgId);
       return;
     }
     const entry = typeof frame.id === 'number' ? this.pending.get(frame.id) : undefined;

@@ -4,6 +4,7 @@
  */
 import type { TypedEmitter } from './events.js';
 import type {
+  CancelOutcome,
   ClientEvents,
   ConnectionStatus,
   CreateQueueResult,
@@ -45,7 +46,8 @@ export interface Transport {
   sendBatchWs(queue: string, messages: SendInput[]): Promise<string[]>;
   receive(queue: string, options?: ReceiveOptions): Promise<Message[]>;
   deleteMessages(queue: string, receiptHandles: string[]): Promise<DeleteBatchResult>;
-  changeVisibility(queue: string, receiptHandle: string, visibilityTimeout: number): Promise<{ nextVisibleTime: number }>;
+  changeVisibility(queue: string, receiptHandle: string, visibilityTimeout: number, options?: { body?: string }): Promise<{ nextVisibleTime: number }>;
+  cancelMessage(queue: string, msgId: string): Promise<CancelOutcome>;
   release(queue: string, receiptHandle: string, delaySeconds?: number): Promise<void>;
   complete(queue: string, receiptHandle: string, reply: ReplyInput): Promise<string>;
 

@@ -6,6 +6,7 @@ import type { SendInput } from '../engine/validate.js';
 import type { QueueStats } from '../store/store.js';
 
 export type { QueueAttributes, QueueAttributesInput, QueueStats, SendInput, ReplyInput, DeleteBatchResult };
+export type { CancelOutcome } from '../store/store.js';
 
 /** A leased message as receive and push hand it over. */
 export type Message = ReceivedMessage;
@@ -72,8 +73,13 @@ export interface Delivery extends Message {
   readonly settled: boolean;
   /** Deletes the message. */
   ack(): Promise<void>;
-  /** Moves the lease end to `visibilityTimeout` seconds (1-43200) from now. */
-  extend(visibilityTimeout: number): Promise<{ nextVisibleTime: number }>;
+  /**
+   * Fires when the broker reports the message cancelled (docs/tasks.md); the holder should stop
+   * and settle it.
+   */
+  readonly signal: AbortSignal;
+  /** Moves the lease end to `visibilityTimeout` seconds (1-43200) from now; `body` replaces the stored body (a checkpoint). */
+  extend(visibilityTimeout: number, options?: { body?: string }): Promise<{ nextVisibleTime: number }>;
   /** Gives the message back (nack): receivable again after `delaySeconds` (default 0). */
   release(delaySeconds?: number): Promise<void>;
   /** Deletes the message and sends `reply` in one commit; resolves with the reply's msgId. */

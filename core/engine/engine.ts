@@ -6,14 +6,14 @@
 import { EventEmitter } from 'node:events';
 import { SpoolError, toSpoolError } from '../errors.js';
 import { LIMITS } from '../limits.js';
-import type { ListQueuesQuery, QueueRecord, QueueStats, Receipt, Store } from '../store/store.js';
+import type { CancelOutcome, ListQueuesQuery, QueueRecord, QueueStats, Receipt, Store } from '../store/store.js';
 import { checkInteger, resolveAttributes, sameAttributes, type QueueAttributesInput } from './attributes.js';
 import { systemClock, type Clock } from './clock.js';
 import { Dispatcher, type Demand } from './dispatcher.js';
 import { toReceived, type ReceivedMessage } from './message.js';
 import { decodeReceipt, newLeaseToken } from './receipt.js';
 import { Sweeper } from './sweeper.js';
-import { checkBatch, checkQueueName, toNewMessage, type SendInput } from './validate.js';
+import { checkBatch, checkBody, checkQueueName, toNewMessage, type SendInput } from './validate.js';
 
 export interface EngineOptions {
   store: Store;
@@ -64,6 +64,8 @@ export interface EngineEvents {
   sent: [{ queue: string; count: number }];
   received: [{ queue: string; count: number }];
   deleted: [{ queue: string; count: number }];
+  /** A leased message was cancelled: whoever holds its lease should stop and settle it. */
+  cancel: [{ queue: string; msgId: string }];
 }
 
 export class Engine {
@@ -254,31 +256,50 @@ export class Engine {
    * Sets the lease to end `visibilityTimeout` seconds from now (extend), or with 0 makes the
    * message ready at once. Throws RECEIPT_HANDLE_STALE unless the handle is the current lease.
    */
-  async changeVisibility(queue: string, receiptHandle: string, visibilityTimeout: number): Promise<{ nextVisibleTime: number }> {
-    await this.getQueue(queue);
+  async changeVisibility(queue: string, receiptHandle: string, visibilityTimeout: number, options: { body?: string } = {}): Promise<{ nextVisibleTime: number }> {
+    const { attributes } = await this.getQueue(queue);
     const receipt = decodeReceipt(receiptHandle);
     const seconds = checkInteger('visibilityTimeout', visibilityTimeout, 0, LIMITS.visibilityTimeoutMax);
+    const body = options.body === undefined ? undefined : checkBody(options.body, attributes.maxMsgSize);
+    if (body !== undefined && seconds === 0) throw new SpoolError('INVALID_PARAMETER', 'a new body goes with an extension (visibilityTimeout ≥ 1), not a release');
     const now = this.clock.now();
     const nextVisibleTime = now + seconds * 1000;
-    const { woken } = await this.store.changeVisibility(queue, receipt, nextVisibleTime, seconds === 0, now);
+    const { woken } = await this.store.changeVisibility(queue, receipt, nextVisibleTime, seconds === 0, now, body);
     this.wake(woken);
     if (seconds > 0) this.sweeper.dueBy(nextVisibleTime);
     return { nextVisibleTime };
   }
 
   /**
-   * Gives a lease up (nack): the message becomes receivable after `delaySeconds` (default 0), or
-   * goes to the dead-letter queue if its receive count is used up.
+   * Gives a lease up (nack): the message becomes receivable after `delaySeconds` (default 0; a
+   * fraction gives millisecond backoffs), or goes to the dead-letter queue if its receive count is
+   * used up.
    */
   async release(queue: string, receiptHandle: string, delaySeconds = 0): Promise<void> {
     await this.getQueue(queue);
     const receipt = decodeReceipt(receiptHandle);
-    const seconds = checkInteger('delaySeconds', delaySeconds, 0, LIMITS.delaySecondsMax);
+    if (typeof delaySeconds !== 'number' || !Number.isFinite(delaySeconds) || delaySeconds < 0 || delaySeconds > LIMITS.delaySecondsMax) {
+      throw new SpoolError('INVALID_PARAMETER', `delaySeconds must be a number from 0 to ${LIMITS.delaySecondsMax}`);
+    }
     const now = this.clock.now();
+    const visibleAt = now + Math.round(delaySeconds * 1000);
     // A release may dead-letter the message: wake whichever queues gained a ready message.
-    const { woken } = await this.store.changeVisibility(queue, receipt, now + seconds * 1000, true, now);
+    const { woken } = await this.store.changeVisibility(queue, receipt, visibleAt, true, now);
     this.wake(woken);
-    if (seconds > 0) this.sweeper.dueBy(now + seconds * 1000);
+    if (visibleAt > now) this.sweeper.dueBy(visibleAt);
+  }
+
+  /**
+   * Cancels a message by msgId: one not yet leased is deleted ('removed'); for a leased one the
+   * holder is told through the `cancel` event (the push layers forward it to the consumer holding
+   * the lease) and 'running' is returned; 'gone' when no such message waits or runs.
+   */
+  async cancelMessage(queue: string, msgId: string): Promise<CancelOutcome> {
+    await this.getQueue(queue);
+    if (typeof msgId !== 'string' || !/^[1-9][0-9]{0,15}$/.test(msgId)) throw new SpoolError('INVALID_PARAMETER', 'msgId must be a message id');
+    const outcome = await this.store.cancel(queue, msgId, this.clock.now());
+    if (outcome === 'running') this.emit('cancel', { queue, msgId });
+    return outcome;
   }
 
   /**
@@ -432,10 +453,10 @@ export class Engine {
     });
   }
 
-  private emit(event: keyof EngineEvents, payload: { queue: string; count: number }): void {
+  private emit<K extends keyof EngineEvents>(event: K, payload: EngineEvents[K][0]): void {
     if (this.events.listenerCount(event) === 0) return;
     try {
-      this.events.emit(event, payload);
+      (this.events.emit as (event: K, payload: EngineEvents[K][0]) => boolean)(event, payload);
     } catch (err) {
       this.onError(err);
     }

@@ -52,6 +52,8 @@ export interface Receipt {
   leaseToken: number;
 }
 
+export type CancelOutcome = 'removed' | 'running' | 'gone';
+
 export interface QueueStats {
   activeMsgNum: number;
   inactiveMsgNum: number;
@@ -93,11 +95,16 @@ export interface Store {
   /** Deletes leased messages; per receipt null when deleted, else the error code. */
   ack(queue: string, receipts: Receipt[], now: number): Promise<(null | 'RECEIPT_HANDLE_STALE')[]>;
   /**
-   * Moves a current lease's end to `visibleAt`; with `release`, gives the lease up (delay until
-   * visibleAt). Resolves with the queues that gained ready messages: the queue itself, or on a
+   * Moves a current lease's end to `visibleAt` (replacing the body when `body` is given: a task's
+   * checkpoint); with `release`, gives the lease up (delay until visibleAt). Resolves with the queues that gained ready messages: the queue itself, or on a
    * release that dead-letters, the dead-letter queue and the replyTo queue that got a notice.
    */
-  changeVisibility(queue: string, receipt: Receipt, visibleAt: number, release: boolean, now: number): Promise<WakeResult>;
+  changeVisibility(queue: string, receipt: Receipt, visibleAt: number, release: boolean, now: number, body?: string): Promise<WakeResult>;
+  /**
+   * Cancels a message by id: one not leased is deleted ('removed'); a leased one is left to its
+   * holder ('running'); 'gone' when there is no such message.
+   */
+  cancel(queue: string, msgId: string, now: number): Promise<CancelOutcome>;
   /**
    * Gives back leases whose messages were never handed to anyone (a consumer left while they were
    * being claimed): ready again at once, and the delivery is not counted. Stale receipts are skipped.

@@ -291,4 +291,38 @@ export function clientContract(kind: string, setup: () => Promise<ClientFixture>
       await client.close();
     });
   });
+
+  describe(`SpoolClient (${kind}): task support`, () => {
+    it('cancels a queued message, and signals the delivery that holds a running one', async () => {
+      const { client } = await setup();
+      await client.createQueue('tasks');
+      const queued = await client.send('tasks', { body: 'queued', delaySeconds: 60 });
+      expect(await client.cancelMessage('tasks', queued)).toBe('removed');
+      expect(await client.cancelMessage('tasks', queued)).toBe('gone');
+
+      const running = await client.send('tasks', { body: 'running' });
+      let held: Delivery | null = null;
+      const subscription = await client.subscribe('tasks', { prefetch: 1 }, (delivery) => {
+        held = delivery;
+      });
+      await eventually(() => held !== null);
+      expect(held!.signal.aborted).toBe(false);
+      expect(await client.cancelMessage('tasks', running)).toBe('running');
+      await eventually(() => held!.signal.aborted);
+      await held!.ack();
+      await subscription.close();
+    });
+
+    it('stores a checkpoint body with an extension, and releases with a millisecond delay', async () => {
+      const { client } = await setup();
+      await client.createQueue('ckpt', { visibilityTimeout: 30 });
+      await client.send('ckpt', { body: 'v1' });
+      const [first] = await client.receive('ckpt', { max: 1 });
+      await client.changeVisibility('ckpt', first!.receiptHandle, 30, { body: 'v2' });
+      await client.release('ckpt', first!.receiptHandle, 0.05);
+      await sleep(120);
+      const [second] = await client.receive('ckpt', { max: 1 });
+      expect(second).toMatchObject({ body: 'v2', dequeueCount: 2 });
+    });
+  });
 }

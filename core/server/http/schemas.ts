@@ -57,15 +57,17 @@ export const visibilityBody = {
   type: 'object',
   additionalProperties: false,
   required: ['receiptHandle', 'visibilityTimeout'],
-  properties: { receiptHandle: string, visibilityTimeout: integer },
+  properties: { receiptHandle: string, visibilityTimeout: integer, body: {} },
 } as const;
 
 export const releaseBody = {
   type: 'object',
   additionalProperties: false,
   required: ['receiptHandle'],
-  properties: { receiptHandle: string, delaySeconds: integer },
+  properties: { receiptHandle: string, delaySeconds: { type: 'number' } },
 } as const;
+
+export const cancelBody = { type: 'object', additionalProperties: false, required: ['msgId'], properties: { msgId: string } } as const;
 
 export const completeBody = {
   type: 'object',

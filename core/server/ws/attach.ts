@@ -58,6 +58,11 @@ export function attachWebSocket(server: Server, engine: Engine, options: WebSock
     });
   };
 
+  // A cancelled message is announced to whichever socket holds its lease.
+  const onCancel = ({ queue, msgId }: { queue: string; msgId: string }): void => {
+    for (const connection of connections) connection.cancelled(queue, msgId);
+  };
+  engine.events.on('cancel', onCancel);
   server.on('upgrade', onUpgrade);
   liveness.start();
 
@@ -65,6 +70,7 @@ export function attachWebSocket(server: Server, engine: Engine, options: WebSock
     close: () => {
       closing ??= (async () => {
         liveness.close();
+        engine.events.off('cancel', onCancel);
         await Promise.allSettled([...connections].map((c) => c.shutdown()));
         server.off('upgrade', onUpgrade);
         await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -6,7 +6,7 @@
 import { WebSocket, type RawData } from 'ws';
 import type { Engine } from '../../engine/engine.js';
 import { SpoolError, toSpoolError } from '../../errors.js';
-import { deliverFrames, errorFrame, parseFrame, replyFrame, type Request, type RequestId } from './frames.js';
+import { cancelFrame, deliverFrames, errorFrame, parseFrame, replyFrame, type Request, type RequestId } from './frames.js';
 import { LeaseTable } from './leases.js';
 import type { Peer } from './liveness.js';
 import type { ResolvedWebSocketOptions } from './options.js';
@@ -109,6 +109,11 @@ export class Connection implements Peer, SubscriptionHost, RequestContext {
 
   untrack(lease: Lease): void {
     this.leases.remove(lease);
+  }
+
+  /** A message was cancelled: if this socket holds its lease, tell the client. */
+  cancelled(queue: string, msgId: string): void {
+    if (this.leases.holds(queue, msgId)) this.send(cancelFrame(queue, msgId));
   }
 
   // ---- RequestContext ----

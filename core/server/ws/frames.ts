@@ -18,13 +18,14 @@ export type Request =
   | { id: RequestId; op: 'credit'; subscription: string; prefetch: number }
   | { id: RequestId; op: 'unsubscribe'; subscription: string }
   | { id: RequestId; op: 'ack'; queue: string; receiptHandles: unknown[] }
-  | { id: RequestId; op: 'extend'; queue: string; receiptHandle: string; visibilityTimeout: number }
+  | { id: RequestId; op: 'extend'; queue: string; receiptHandle: string; visibilityTimeout: number; body?: unknown }
   | { id: RequestId; op: 'release'; queue: string; receiptHandle: string; delaySeconds?: number }
-  | { id: RequestId; op: 'complete'; queue: string; receiptHandle: string; reply: Record<string, unknown> };
+  | { id: RequestId; op: 'complete'; queue: string; receiptHandle: string; reply: Record<string, unknown> }
+  | { id: RequestId; op: 'cancel'; queue: string; msgId: string };
 
 export type Op = Request['op'];
 
-type FieldType = 'string' | 'integer' | 'object' | 'array' | 'any';
+type FieldType = 'string' | 'integer' | 'number' | 'object' | 'array' | 'any';
 /** Field name → type; a trailing '?' on the name marks it optional. */
 type Shape = Record<string, FieldType>;
 
@@ -34,9 +35,10 @@ const SHAPES: Record<Op, Shape> = {
   credit: { subscription: 'string', prefetch: 'integer' },
   unsubscribe: { subscription: 'string' },
   ack: { queue: 'string', receiptHandles: 'array' },
-  extend: { queue: 'string', receiptHandle: 'string', visibilityTimeout: 'integer' },
-  release: { queue: 'string', receiptHandle: 'string', 'delaySeconds?': 'integer' },
+  extend: { queue: 'string', receiptHandle: 'string', visibilityTimeout: 'integer', 'body?': 'any' },
+  release: { queue: 'string', receiptHandle: 'string', 'delaySeconds?': 'number' },
   complete: { queue: 'string', receiptHandle: 'string', reply: 'object' },
+  cancel: { queue: 'string', msgId: 'string' },
 };
 
 export type ParsedFrame = { ok: true; request: Request } | { ok: false; id: RequestId | null; error: SpoolError };
@@ -97,6 +99,8 @@ function hasType(value: unknown, type: FieldType): boolean {
       return typeof value === 'string';
     case 'integer':
       return typeof value === 'number' && Number.isSafeInteger(value);
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
     case 'object':
       return typeof value === 'object' && value !== null && !Array.isArray(value);
     case 'array':
@@ -118,6 +122,11 @@ function bad(id: RequestId | null, message: string): ParsedFrame {
 
 export function replyFrame(id: RequestId | null, result: unknown): string {
   return JSON.stringify({ id, ok: true, result });
+}
+
+/** Tells the holder of a lease that its message was cancelled. */
+export function cancelFrame(queue: string, msgId: string): string {
+  return JSON.stringify({ op: 'cancel', queue, msgId });
 }
 
 export function errorFrame(id: RequestId | null, error: SpoolError): string {

@@ -18,6 +18,12 @@ export class LeaseTable {
     this.byHandle.set(lease.message.receiptHandle, lease);
   }
 
+  /** Whether a lease on this message (by msgId) is held here. */
+  holds(queue: string, msgId: string): boolean {
+    for (const lease of this.byHandle.values()) if (lease.queue === queue && lease.message.msgId === msgId) return true;
+    return false;
+  }
+
   remove(lease: Lease): void {
     if (this.byHandle.get(lease.message.receiptHandle) === lease) this.byHandle.delete(lease.message.receiptHandle);
   }

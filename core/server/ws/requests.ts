@@ -55,7 +55,8 @@ export async function execute(ctx: RequestContext, request: Request): Promise<un
       const { queue, receiptHandle } = request;
       // 0 would end the lease: that is a release, which gives the credit back; extend never does.
       const seconds = checkInteger('visibilityTimeout', request.visibilityTimeout, 1, LIMITS.visibilityTimeoutMax);
-      return leases.around(queue, [receiptHandle], () => engine.changeVisibility(queue, receiptHandle, seconds), () => new Map());
+      const options = request.body === undefined ? {} : { body: request.body as string };
+      return leases.around(queue, [receiptHandle], () => engine.changeVisibility(queue, receiptHandle, seconds, options), () => new Map());
     }
 
     case 'release': {
@@ -63,6 +64,9 @@ export async function execute(ctx: RequestContext, request: Request): Promise<un
       await leases.around(queue, [receiptHandle], () => engine.release(queue, receiptHandle, request.delaySeconds ?? 0), () => SUCCESS([receiptHandle]));
       return {};
     }
+
+    case 'cancel':
+      return { outcome: await engine.cancelMessage(request.queue, request.msgId) };
 
     case 'complete': {
       const { queue, receiptHandle } = request;

@@ -8,7 +8,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { SpoolError } from '../../errors.js';
-import type { LeasedMessage, NewMessage, Receipt } from '../store.js';
+import type { CancelOutcome, LeasedMessage, NewMessage, Receipt } from '../store.js';
 import type { QueueCounts } from './counts.js';
 import type { DeadLetterCandidate, DeadLetters } from './dead-letter.js';
 import type { MessageWriter } from './enqueue.js';
@@ -23,6 +23,9 @@ export class Leases {
   private readonly deleteStmt: Statement<[number, number, number, number]>;
   private readonly keepStmt: Statement<[number, number, number, number, number]>;
   private readonly extendStmt: Statement<[number, number]>;
+  private readonly extendWithBodyStmt: Statement<[number, string, number]>;
+  private readonly stateStmt: Statement<[number, number], { state: number; visible_at: number }>;
+  private readonly cancelStmt: Statement<[number]>;
   private readonly releaseStmt: Statement<[number, number, number]>;
   private readonly unclaimStmt: Statement<[number, number, number, number, number]>;
 
@@ -45,6 +48,9 @@ export class Leases {
     // With rewind on, a deleted message is kept (state 3) until rewindSeconds have passed.
     this.keepStmt = db.prepare(`UPDATE messages SET state = ${STATE.kept}, deleted_at = ?, lease_token = NULL WHERE ${CURRENT_LEASE}`);
     this.extendStmt = db.prepare('UPDATE messages SET visible_at = ? WHERE id = ?');
+    this.extendWithBodyStmt = db.prepare('UPDATE messages SET visible_at = ?, body = ? WHERE id = ?');
+    this.stateStmt = db.prepare('SELECT state, visible_at FROM messages WHERE id = ? AND queue_id = ?');
+    this.cancelStmt = db.prepare('DELETE FROM messages WHERE id = ?');
     this.unclaimStmt = db.prepare(
       `UPDATE messages SET state = ${STATE.ready}, visible_at = ?, lease_token = NULL, dequeue_count = dequeue_count - 1,
          first_dequeue_time = CASE WHEN dequeue_count = 1 THEN NULL ELSE first_dequeue_time END
@@ -69,11 +75,12 @@ export class Leases {
   }
 
   /** Returns the queues that gained ready messages (a dead letter wakes its target and replyTo). */
-  changeVisibility(queueName: string, receipt: Receipt, visibleAt: number, release: boolean, now: number): string[] {
+  changeVisibility(queueName: string, receipt: Receipt, visibleAt: number, release: boolean, now: number, body?: string): string[] {
     const queue = this.queues.get(queueName);
     const message = this.current(queue, receipt, now);
     if (!release) {
-      this.extendStmt.run(visibleAt, message.id);
+      if (body === undefined) this.extendStmt.run(visibleAt, message.id);
+      else this.extendWithBodyStmt.run(visibleAt, body, message.id);
       return [];
     }
     const deadLettered = this.deadLetters.receivesUsedUp(queue, message.dequeue_count) ? this.deadLetters.deadLetter(message, queue, 'maxReceiveCount', now) : null;
@@ -82,6 +89,17 @@ export class Leases {
     this.releaseStmt.run(state, visibleAt, message.id);
     this.counts.move(queue.id, STATE.leased, state);
     return state === STATE.ready ? [queue.name] : [];
+  }
+
+  cancel(queueName: string, msgId: string, now: number): CancelOutcome {
+    const queue = this.queues.get(queueName);
+    const id = Number(msgId);
+    const row = this.stateStmt.get(id, queue.id);
+    if (!row || row.state === STATE.kept) return 'gone';
+    if (row.state === STATE.leased && row.visible_at > now) return 'running';
+    this.cancelStmt.run(id);
+    this.counts.add(queue.id, row.state, -1);
+    return 'removed';
   }
 
   /** Undoes claims whose messages nobody saw: ready again, delivery not counted. */

@@ -111,10 +111,14 @@ export class SqliteStore implements Store {
     return this.write(() => this.leases.ack(queue, receipts, now));
   }
 
-  changeVisibility(queue: string, receipt: Receipt, visibleAt: number, release: boolean, now: number) {
+  changeVisibility(queue: string, receipt: Receipt, visibleAt: number, release: boolean, now: number, body?: string) {
     // An extension need not survive power loss (the lease just ends sooner); a release must not
     // come back as a lease, so it is synced like an ack.
-    return this.commits.run(() => ({ woken: this.leases.changeVisibility(queue, receipt, visibleAt, release, now) }), release);
+    return this.commits.run(() => ({ woken: this.leases.changeVisibility(queue, receipt, visibleAt, release, now, body) }), release || body !== undefined);
+  }
+
+  cancel(queue: string, msgId: string, now: number) {
+    return this.write(() => this.leases.cancel(queue, msgId, now));
   }
 
   unclaim(queue: string, receipts: Receipt[], now: number) {
