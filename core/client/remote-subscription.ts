@@ -18,6 +18,8 @@ export interface SubscriptionOwner {
   bind(subscription: RemoteSubscription, serverId: string): void;
   unbind(subscription: RemoteSubscription): void;
   forget(subscription: RemoteSubscription): void;
+  /** A subscribe finished (either way): early deliveries nobody claimed are given back. */
+  subscribeSettled(): void;
 }
 
 export class RemoteSubscription implements Subscription {
@@ -50,6 +52,11 @@ export class RemoteSubscription implements Subscription {
     return this.state !== 'closed';
   }
 
+  /** True while a subscribe request is on its way (its reply and first deliveries may cross). */
+  get subscribingNow(): boolean {
+    return this.subscribing !== null;
+  }
+
   /** Subscribes on the current socket (first time, or after a reconnect). */
   subscribe(): Promise<void> {
     if (this.state === 'closed' || this.current === 0) return Promise.resolve();
@@ -66,6 +73,7 @@ export class RemoteSubscription implements Subscription {
         this.owner.bind(this, subscription);
       } finally {
         this.subscribing = null;
+        this.owner.subscribeSettled();
       }
     })();
     return this.subscribing;

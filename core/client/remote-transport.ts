@@ -40,6 +40,11 @@ export class RemoteTransport implements Transport, SubscriptionOwner {
   private readonly http: HttpApi;
   private readonly subscriptions = new Set<RemoteSubscription>();
   private readonly byServerId = new Map<string, RemoteSubscription>();
+  /**
+   * Deliveries for a subscription id not bound yet: the broker's subscribe reply and its first
+   * deliver frame can arrive in one read, and the reply's continuation runs after both are parsed.
+   */
+  private readonly early = new Map<string, DeliverFrame[]>();
   private closing: Promise<void> | null = null;
 
   constructor(private readonly options: ResolvedClientOptions) {
@@ -51,6 +56,8 @@ export class RemoteTransport implements Transport, SubscriptionOwner {
         for (const subscription of this.subscriptions) subscription.cancelled(queue, msgId);
       },
       onDisconnect: () => {
+        // The broker released whatever this socket held, early deliveries included.
+        this.early.clear();
         for (const subscription of this.subscriptions) subscription.disconnected();
       },
     });
@@ -197,6 +204,15 @@ export class RemoteTransport implements Transport, SubscriptionOwner {
   bind(subscription: RemoteSubscription, serverId: string): void {
     subscription.serverId = serverId;
     this.byServerId.set(serverId, subscription);
+    const early = this.early.get(serverId);
+    this.early.delete(serverId);
+    for (const frame of early ?? []) subscription.deliver(frame.messages);
+  }
+
+  subscribeSettled(): void {
+    if ([...this.subscriptions].some((s) => s.subscribingNow)) return;
+    for (const frames of this.early.values()) for (const frame of frames) this.giveBack(frame);
+    this.early.clear();
   }
 
   unbind(subscription: RemoteSubscription): void {
@@ -237,7 +253,17 @@ export class RemoteTransport implements Transport, SubscriptionOwner {
       subscription.deliver(frame.messages);
       return;
     }
-    // Not ours (any more): give the messages back at once rather than let their leases run out.
+    if ([...this.subscriptions].some((s) => s.subscribingNow)) {
+      const frames = this.early.get(frame.subscription) ?? [];
+      frames.push(frame);
+      this.early.set(frame.subscription, frames);
+      return;
+    }
+    this.giveBack(frame);
+  }
+
+  /** Not ours (any more): give the messages back at once rather than let their leases run out. */
+  private giveBack(frame: DeliverFrame): void {
     for (const message of frame.messages) {
       this.ops.release(frame.queue, message.receiptHandle, 0).catch(() => {});
     }

@@ -35,6 +35,7 @@ export class FakeClock implements Clock {
   private current: number;
   private nextId = 1;
   private timers = new Map<number, FakeTimer>();
+  private readonly settlers = new Set<() => Promise<void>>();
 
   constructor(start = Date.UTC(2026, 0, 1)) {
     this.current = start;
@@ -54,7 +55,21 @@ export class FakeClock implements Clock {
     if ('id' in handle && typeof handle.id === 'number') this.timers.delete(handle.id);
   }
 
+  /**
+   * Makes advance() also wait for `settled` after each timer it fires: an engine on this clock
+   * registers its store's pending commits, which may wait on real disk syncs. Returns an unregister.
+   */
+  waitFor(settled: () => Promise<void>): () => void {
+    this.settlers.add(settled);
+    return () => this.settlers.delete(settled);
+  }
+
   async advance(ms: number): Promise<void> {
+    const settle = async () => {
+      await settleTicks();
+      for (const settled of [...this.settlers]) await settled();
+      await settleTicks();
+    };
     const target = this.current + ms;
     await settle();
     for (;;) {
@@ -70,7 +85,7 @@ export class FakeClock implements Clock {
   }
 }
 
-/** Lets promise chains and store commits scheduled with setImmediate run to completion. */
-async function settle(): Promise<void> {
+/** Lets promise chains and work scheduled with setImmediate run to completion. */
+async function settleTicks(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }

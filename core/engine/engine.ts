@@ -8,7 +8,7 @@ import { SpoolError, toSpoolError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { CancelOutcome, ListQueuesQuery, QueueRecord, QueueStats, Receipt, Store } from '../store/store.js';
 import { checkInteger, resolveAttributes, sameAttributes, type QueueAttributesInput } from './attributes.js';
-import { systemClock, type Clock } from './clock.js';
+import { FakeClock, systemClock, type Clock } from './clock.js';
 import { Dispatcher, type Demand } from './dispatcher.js';
 import { toReceived, type ReceivedMessage } from './message.js';
 import { decodeReceipt, newLeaseToken } from './receipt.js';
@@ -79,6 +79,7 @@ export class Engine {
   private readonly attributeCache = new Map<string, QueueRecord>();
   private readonly waiters = new Set<() => void>();
   private closing: Promise<void> | null = null;
+  private unregisterClock: (() => void) | null = null;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -99,6 +100,8 @@ export class Engine {
       onError: this.onError,
     });
     this.sweeper.start();
+    // A fake clock's advance() waits for the commits its timers start (they may wait on disk syncs).
+    if (this.clock instanceof FakeClock) this.unregisterClock = this.clock.waitFor(() => this.store.drained());
   }
 
   // ---- queues ----
@@ -385,6 +388,7 @@ export class Engine {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.sweeper.close();
+      this.unregisterClock?.();
       for (const wakeUp of [...this.waiters]) wakeUp();
       await this.store.close();
     })();

@@ -24,6 +24,7 @@ export class Sweeper {
   private expiring = false;
   private expireAgain = false;
   private sweepTimer: TimerHandle | null = null;
+  private sweeping = false;
   private closed = false;
 
   constructor(private readonly options: SweeperOptions) {}
@@ -83,14 +84,20 @@ export class Sweeper {
       });
   }
 
+  /** Sweeps on a fixed cadence; a tick that finds the previous sweep still running is skipped. */
   private scheduleSweep(): void {
     if (this.closed) return;
     this.sweepTimer = this.options.clock.setTimeout(() => {
+      this.scheduleSweep();
+      if (this.sweeping) return;
+      this.sweeping = true;
       this.options
         .sweep(this.options.clock.now())
         .then(({ woken }) => this.options.wake(woken))
         .catch(this.options.onError)
-        .finally(() => this.scheduleSweep());
+        .finally(() => {
+          this.sweeping = false;
+        });
     }, this.options.sweepIntervalMs);
   }
 }

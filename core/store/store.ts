@@ -122,6 +122,8 @@ export interface Store {
   /** Moves a dead-letter queue's messages back to their source queues. */
   redrive(deadLetterQueue: string, now: number): Promise<{ moved: number } & WakeResult>;
   stats(queue: string, now: number): Promise<QueueStats>;
+  /** Resolves once every operation submitted so far has been answered. */
+  drained(): Promise<void>;
   /** Resolves when pending work is committed and the store is closed; idempotent. */
   close(): Promise<void>;
 }

@@ -134,3 +134,24 @@ async function rejects(promise: Promise<unknown>, code: string): Promise<void> {
   );
   expect((err as { code?: string } | null)?.code, String(err)).toBe(code);
 }
+
+describe('a subscription on a queue with messages already waiting', () => {
+  it('gets the first delivery once (the subscribe reply and the first push may share one read)', async () => {
+    const { url } = await startTestServer();
+    const client = new SpoolClient({ url });
+    for (let round = 0; round < 5; round++) {
+      const queue = `waiting-${round}`;
+      await client.createQueue(queue);
+      await client.send(queue, { body: 'first' });
+      const counts: number[] = [];
+      const subscription = await client.subscribe(queue, { prefetch: 1 }, async (delivery) => {
+        counts.push(delivery.dequeueCount);
+        await delivery.ack();
+      });
+      await eventually(() => counts.length === 1);
+      expect(counts).toEqual([1]);
+      await subscription.close();
+    }
+    await client.close();
+  });
+});
