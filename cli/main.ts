@@ -7,8 +7,10 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { queueCommand } from './commands/queue.js';
 import { receiveCommand } from './commands/receive.js';
+import { runCommand } from './commands/run.js';
 import { sendCommand } from './commands/send.js';
 import { serveCommand } from './commands/serve.js';
+import { workerCommand } from './commands/worker.js';
 import { describeError } from './output.js';
 
 await yargs(hideBin(process.argv))
@@ -25,6 +27,8 @@ await yargs(hideBin(process.argv))
   .command(queueCommand)
   .command(sendCommand)
   .command(receiveCommand)
+  .command(runCommand)
+  .command(workerCommand)
   .demandCommand(1, 'Name a command; see spool --help.')
   .recommendCommands()
   .strict()

@@ -1,0 +1,90 @@
+/**
+ * Why a task's result promise rejects: one class per kind, each with a stable `code` and the task id.
+ * A TaskFailedError carries the worker's error (name, message, stack) as sent in the failure reply.
+ */
+import type { TaskError } from '../core/tasks/envelope.js';
+
+export type MasterErrorCode = 'TASK_FAILED' | 'TASK_TIMEOUT' | 'TASK_CANCELLED' | 'MASTER_CLOSED';
+
+export abstract class MasterError extends Error {
+  abstract readonly code: MasterErrorCode;
+
+  /** The task's id; null for a call refused before a task existed (MASTER_CLOSED). */
+  readonly taskId: string | null;
+
+  constructor(message: string, taskId: string | null, options?: { cause?: unknown }) {
+    super(message, options);
+    this.taskId = taskId;
+  }
+}
+
+/**
+ * The task failed for good: attempts used up, an UnrecoverableError, an unknown task name, or a
+ * broker dead-letter notice (remoteName 'DeadLetterError'). `message` is the remote message;
+ * `remoteStack` the remote stack, which `stack` also ends with; `cause` is the remote error rebuilt.
+ */
+export class TaskFailedError extends MasterError {
+  override readonly name = 'TaskFailedError';
+  readonly code = 'TASK_FAILED';
+  /** The remote error's class name, e.g. 'TypeError', 'UnrecoverableError', 'DeadLetterError'. */
+  readonly remoteName: string;
+  readonly remoteStack: string | undefined;
+  /** The attempt that failed (the delivery count for a dead-letter notice). */
+  readonly attempt: number;
+
+  constructor(taskId: string, remote: TaskError, attempt: number) {
+    const cause = Object.assign(new Error(remote.message), { name: remote.name });
+    cause.stack = remote.stack ?? `${remote.name}: ${remote.message}`;
+    super(remote.message, taskId, { cause });
+    this.remoteName = remote.name;
+    this.remoteStack = remote.stack;
+    this.attempt = attempt;
+    if (remote.stack) this.stack = `${this.stack ?? `TaskFailedError: ${remote.message}`}\n  remote ${remote.stack}`;
+  }
+}
+
+/** No final reply came within the task's timeoutMs (counted from submit). */
+export class TaskTimeoutError extends MasterError {
+  override readonly name = 'TaskTimeoutError';
+  readonly code = 'TASK_TIMEOUT';
+
+  constructor(
+    taskId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`task ${taskId} timed out after ${timeoutMs} ms`, taskId);
+  }
+}
+
+/**
+ * The task was cancelled: `removed` before any worker leased it, or `running` when the worker
+ * holding it stopped and sent a `cancelled` reply.
+ */
+export class TaskCancelledError extends MasterError {
+  override readonly name = 'TaskCancelledError';
+  readonly code = 'TASK_CANCELLED';
+
+  constructor(
+    taskId: string,
+    readonly when: 'removed' | 'running',
+  ) {
+    super(when === 'removed' ? `task ${taskId} was cancelled before it ran` : `task ${taskId} was cancelled while running`, taskId);
+  }
+}
+
+/**
+ * The master closed while the task was pending. The task itself goes on: its reply stays on the
+ * durable reply queue for the next master with the same name (attach / result).
+ */
+export class MasterClosedError extends MasterError {
+  override readonly name = 'MasterClosedError';
+  readonly code = 'MASTER_CLOSED';
+
+  constructor(taskId: string | null) {
+    super(taskId === null ? 'the master is closed' : `the master closed before task ${taskId} finished`, taskId);
+  }
+}
+
+export function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

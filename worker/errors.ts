@@ -1,0 +1,49 @@
+/**
+ * The worker's errors. A handler throws UnrecoverableError to end its task at once (no retry); the
+ * others are the reasons a handler's `ctx.signal` fires (`signal.reason`), one class per cause.
+ */
+
+/** Thrown by a handler: the task fails for good on this attempt, whatever its maxAttempts. */
+export class UnrecoverableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    Object.defineProperty(this, 'name', { value: 'UnrecoverableError' });
+  }
+}
+
+/** The task was cancelled (`cancel` on the broker): the worker replies `cancelled`. */
+export class TaskCancelledError extends Error {
+  constructor(message = 'the task was cancelled') {
+    super(message);
+    Object.defineProperty(this, 'name', { value: 'TaskCancelledError' });
+  }
+}
+
+/** The lease is no longer this worker's (an extension found it stale, or the connection dropped): the result is discarded. */
+export class LeaseLostError extends Error {
+  constructor(message = 'the task lease was lost', options?: { cause?: unknown }) {
+    super(message, options);
+    Object.defineProperty(this, 'name', { value: 'LeaseLostError' });
+  }
+}
+
+/** The task's `timeoutMs` (counted from its first post) ran out: a final failure. */
+export class TaskTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    Object.defineProperty(this, 'name', { value: 'TaskTimeoutError' });
+  }
+}
+
+/** The worker closed and the handler outlived `shutdownTimeoutMs`: the task is released for another worker. */
+export class WorkerShutdownError extends Error {
+  constructor(message = 'the worker is shutting down') {
+    super(message);
+    Object.defineProperty(this, 'name', { value: 'WorkerShutdownError' });
+  }
+}
+
+/** Coerces anything thrown into an Error. */
+export function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,211 @@
+/**
+ * startWorker: leases tasks from a queue by push and runs each with its handler (task-run.ts), at
+ * most `concurrency` at once.
+ *
+ *   await using worker = await startWorker({ url, queue: 'tasks', concurrency: 8, handlers: {
+ *     resize: async (payload, ctx) => resize(payload, { signal: ctx.signal }),
+ *   } });
+ *
+ * Reassignment needs nothing from the worker: the broker releases a closed connection's leases at
+ * once and a hung worker's when its lease (leaseMs) runs out without a heartbeat.
+ *
+ * A handler's signal is cooperative: after a lost lease the handler may keep running until it
+ * returns (its outcome is discarded), and meanwhile the freed slot can take a new task, so
+ * `running` may briefly exceed `concurrency`.
+ */
+import { SpoolClient, type Delivery, type Subscription } from '../core/client/index.js';
+import { toError } from './errors.js';
+import { WorkerEmitter, type WorkerEvents } from './events.js';
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
+import { TaskRun, type TaskOutcome } from './task-run.js';
+import type { TypedEmitter } from '../core/client/index.js';
+
+export interface Worker {
+  readonly queue: string;
+  /** Typed events: started, completed, failed, retried, cancelled, lost, released, error. */
+  readonly events: TypedEmitter<WorkerEvents>;
+  /** Handlers running now. */
+  readonly running: number;
+  /**
+   * Graceful: takes no new tasks, waits up to shutdownTimeoutMs for running handlers, then fires
+   * their signals (WorkerShutdownError) and releases their tasks; then unsubscribes and closes the
+   * client it opened. Idempotent.
+   */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Resolves once subscribed (rejects with QUEUE_NOT_FOUND, a connection error, or a TypeError naming a bad option). */
+export async function startWorker(options: WorkerOptions): Promise<Worker> {
+  const worker = new TaskWorker(resolveWorkerOptions(options));
+  try {
+    await worker.start();
+  } catch (err) {
+    await worker.close();
+    throw err;
+  }
+  return worker;
+}
+
+class TaskWorker implements Worker {
+  readonly events = new WorkerEmitter();
+  private readonly client: SpoolClient;
+  private readonly ownsClient: boolean;
+  private readonly runs = new Map<TaskRun, Promise<TaskOutcome>>();
+  private subscription: Subscription | null = null;
+  private closing: Promise<void> | null = null;
+  private watchdog: IdleWatchdog | null = null;
+  private forwardError = ({ error, queue }: { error: Error; queue?: string }) => {
+    if (queue === undefined || queue === this.options.queue) this.events.fire('error', { error });
+  };
+
+  constructor(private readonly options: ResolvedWorkerOptions) {
+    const c = options.connection;
+    this.client = c.kind === 'client' ? c.client : c.kind === 'broker' ? SpoolClient.embedded(c.engine) : new SpoolClient({ url: c.url });
+    this.ownsClient = c.kind !== 'client';
+  }
+
+  get queue(): string {
+    return this.options.queue;
+  }
+
+  get running(): number {
+    return this.runs.size;
+  }
+
+  async start(): Promise<void> {
+    this.client.events.on('error', this.forwardError);
+    // Over HTTP first: an unreachable broker or a missing queue fails the start at once, where a
+    // subscription would keep reconnecting in the background.
+    await this.client.getQueue(this.options.queue);
+    this.subscription = await this.subscribe();
+    if (this.options.idleCheckMs > 0) {
+      this.watchdog = new IdleWatchdog(this.options.idleCheckMs, () => this.checkIdle());
+      this.watchdog.start();
+    }
+  }
+
+  close(): Promise<void> {
+    return (this.closing ??= this.shutdown());
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private subscribe(): Promise<Subscription> {
+    const { queue, concurrency, leaseMs } = this.options;
+    return this.client.subscribe(queue, { prefetch: concurrency, visibilityTimeout: Math.ceil(leaseMs / 1000) }, (delivery) => this.onDelivery(delivery));
+  }
+
+  private async onDelivery(delivery: Delivery): Promise<void> {
+    this.watchdog?.sawDelivery();
+    if (this.closing) {
+      // Pushed while closing: give it straight back for another worker.
+      await delivery.release(0).catch(() => {});
+      return;
+    }
+    const { client, options, events } = this;
+    const run = new TaskRun(delivery, { client, queue: options.queue, handlers: options.handlers, backoff: options.backoff, leaseMs: options.leaseMs, log: options.log, events });
+    const done = run.run();
+    this.runs.set(run, done);
+    try {
+      await done;
+    } finally {
+      this.runs.delete(run);
+      this.watchdog?.sawDelivery();
+    }
+  }
+
+  /**
+   * The watchdog's check: idle (nothing running, nothing held), yet the queue reports ready tasks.
+   * Twice in a row means pushes are not reaching this worker (a lost subscription the connection
+   * never noticed): close the subscription and open a new one.
+   */
+  private async checkIdle(): Promise<'idle' | 'busy' | 'resubscribed'> {
+    if (this.closing || this.runs.size > 0 || (this.subscription?.inFlight ?? 0) > 0) return 'busy';
+    const { stats } = await this.client.getQueue(this.options.queue);
+    if (stats.activeMsgNum === 0) return 'busy';
+    if (!this.watchdog?.secondStrike()) return 'idle';
+    this.options.log.warn(`queue ${this.options.queue} has ${stats.activeMsgNum} ready tasks but none arrive: resubscribing`);
+    const old = this.subscription;
+    this.subscription = null;
+    await old?.close().catch(() => {});
+    if (this.closing) return 'busy';
+    this.subscription = await this.subscribe();
+    return 'resubscribed';
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.watchdog?.close();
+    const subscription = this.subscription;
+    await subscription?.setPrefetch(0).catch(() => {});
+    if (this.runs.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.shutdownTimeoutMs)));
+      await Promise.race([Promise.allSettled(this.runs.values()), timeout]);
+      clearTimeout(timer);
+    }
+    // Handlers that outlived the timeout: abort them, then give their tasks back. Unsubscribing
+    // first releases them broker-side with no consumer of this worker left to push them to.
+    const left = [...this.runs.keys()];
+    await Promise.allSettled(left.map((run) => run.abandon()));
+    await this.subscription?.close().catch(() => {});
+    await Promise.allSettled(left.map((run) => run.release()));
+    this.client.events.off('error', this.forwardError);
+    if (this.ownsClient) await this.client.close().catch(() => {});
+  }
+}
+
+/**
+ * Every `intervalMs`, runs `check` (one at a time); counts consecutive idle-with-ready-tasks checks,
+ * reset by any delivery in between.
+ */
+class IdleWatchdog {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+  private strikes = 0;
+  private closed = false;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly check: () => Promise<'idle' | 'busy' | 'resubscribed'>,
+  ) {}
+
+  start(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      this.running = this.check()
+        .then((state) => {
+          if (state !== 'idle') this.strikes = 0;
+        })
+        .catch((err: unknown) => {
+          this.strikes = 0;
+          process.emitWarning(`spool worker idle check failed: ${toError(err).message}`, 'SpoolWorkerWarning');
+        })
+        .finally(() => {
+          this.running = null;
+          this.start();
+        });
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  sawDelivery(): void {
+    this.strikes = 0;
+  }
+
+  /** Records an idle-with-ready-tasks check; true on the second in a row. */
+  secondStrike(): boolean {
+    this.strikes += 1;
+    if (this.strikes < 2) return false;
+    this.strikes = 0;
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.running) await this.running;
+  }
+}
