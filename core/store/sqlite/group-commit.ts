@@ -1,7 +1,6 @@
 /**
  * Group commit for better-sqlite3: operations queued in the same turn of the event loop run in one
- * transaction and share one fsync. No operation is answered before its batch is committed and, if
- * it holds a durable operation, synced (wal-sync.ts does that off the event loop).
+ * transaction and share one fsync. Nobody's promise settles before the commit.
  *
  * Contract for operations: throw a SpoolError (a refusal: not found, stale lease, backlog full...)
  * only before the first write, so a refused operation leaves nothing behind and the rest of the
@@ -10,11 +9,12 @@
  * more than the insert they guard.
  *
  * A batch stops taking operations after `maxBatchMs` (or `maxBatchOps`) so that no single commit
- * blocks the event loop for long; what is left runs in the next batch, after pending I/O.
+ * blocks the event loop for long; what is left runs in the next batch, after pending I/O. Batches with no durable operation (leases only)
+ * commit without a sync: a later synced commit covers their WAL frames, and a lease lost to a power
+ * cut only means the message is delivered again.
  */
 import type { Database } from 'better-sqlite3';
 import { SpoolError } from '../../errors.js';
-import type { WalSync } from './wal-sync.js';
 
 interface PendingOp {
   run: () => unknown;
@@ -24,8 +24,8 @@ interface PendingOp {
 }
 
 export interface GroupCommitOptions {
-  /** Syncs the WAL after commits holding a durable operation; null syncs only at checkpoints ('process' durability). */
-  walSync: WalSync | null;
+  /** Sync each commit that holds a durable operation (synchronous=FULL); else only at checkpoints. */
+  fsync: boolean;
   maxBatchMs: number;
   maxBatchOps: number;
   /** Called when a batch fails and is rolled back, so caches kept beside the database can be rebuilt. */
@@ -43,6 +43,7 @@ export interface CommitInfo {
 export class GroupCommit {
   private queue: PendingOp[] = [];
   private scheduled = false;
+  private synchronous: 'FULL' | 'NORMAL' | null = null;
   private readonly transaction: (ops: PendingOp[], started: number) => BatchOutcome;
   private idle: (() => void)[] = [];
 
@@ -72,10 +73,10 @@ export class GroupCommit {
     });
   }
 
-  /** Resolves once everything queued so far has been committed (and synced) or rejected. */
-  async drained(): Promise<void> {
-    if (this.queue.length > 0 || this.scheduled) await new Promise<void>((resolve) => this.idle.push(resolve));
-    await this.options.walSync?.drained();
+  /** Resolves once everything queued so far has been committed or rejected. */
+  drained(): Promise<void> {
+    if (this.queue.length === 0 && !this.scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
   private schedule(): void {
@@ -102,9 +103,12 @@ export class GroupCommit {
 
   /** Runs a prefix of `candidates` in one transaction and settles each; returns how many ran. */
   private commit(candidates: PendingOp[]): number {
+    // Decided before the batch: the sync mode cannot change inside a transaction.
+    const durable = this.options.fsync && candidates.some((op) => op.durable);
     const started = performance.now();
     let outcome: BatchOutcome;
     try {
+      this.setSynchronous(durable ? 'FULL' : 'NORMAL');
       outcome = this.transaction(candidates, started);
     } catch (err) {
       const failure = new SpoolError('STORE_FAILED', `storage commit failed: ${(err as Error).message}`, { cause: err });
@@ -112,20 +116,20 @@ export class GroupCommit {
       this.options.onFailure(err);
       return candidates.length;
     }
-    const ran = candidates.slice(0, outcome.ran);
-    const durable = ran.some((op) => op.durable);
-    const settle = (syncError?: SpoolError) => {
-      this.options.onCommit?.({ ms: performance.now() - started, ops: ran.length, synced: durable && this.options.walSync !== null });
-      for (let i = 0; i < ran.length; i++) {
-        const op = ran[i]!;
-        const err = syncError ?? outcome.errors[i];
-        if (err === undefined) op.resolve(outcome.results[i]);
-        else op.reject(err);
-      }
-    };
-    if (this.options.walSync) this.options.walSync.afterCommit(durable, settle);
-    else settle();
+    this.options.onCommit?.({ ms: performance.now() - started, ops: outcome.ran, synced: durable });
+    for (let i = 0; i < outcome.ran; i++) {
+      const op = candidates[i]!;
+      const err = outcome.errors[i];
+      if (err === undefined) op.resolve(outcome.results[i]);
+      else op.reject(err);
+    }
     return outcome.ran;
+  }
+
+  private setSynchronous(mode: 'FULL' | 'NORMAL'): void {
+    if (this.synchronous === mode) return;
+    this.db.pragma(`synchronous = ${mode}`);
+    this.synchronous = mode;
   }
 }
 

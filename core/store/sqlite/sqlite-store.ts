@@ -13,7 +13,6 @@ import { DeadLetters } from './dead-letter.js';
 import { MessageWriter } from './enqueue.js';
 import { Expiry } from './expiry.js';
 import { GroupCommit, type CommitInfo } from './group-commit.js';
-import { WalSync } from './wal-sync.js';
 import { Leases } from './lease.js';
 import { QueueDirectory } from './queues.js';
 import { QueueState } from './queue-state.js';
@@ -42,7 +41,6 @@ export class SqliteStore implements Store {
   private readonly deadLetters: DeadLetters;
   private readonly expiry: Expiry;
   private readonly state: QueueState;
-  private readonly walSync: WalSync | null;
   private closing: Promise<void> | null = null;
 
   constructor(options: SqliteStoreOptions) {
@@ -62,10 +60,8 @@ export class SqliteStore implements Store {
     this.leases = new Leases(this.db, this.queues, this.writer, this.deadLetters, this.counts);
     this.expiry = new Expiry(this.db, this.queues, this.deadLetters, this.counts);
     this.state = new QueueState(this.db, this.queues, this.counts);
-    const fsync = (options.durability ?? 'fsync') === 'fsync' && options.path !== ':memory:';
-    this.walSync = fsync ? new WalSync(`${options.path}-wal`) : null;
     this.commits = new GroupCommit(this.db, {
-      walSync: this.walSync,
+      fsync: (options.durability ?? 'fsync') === 'fsync',
       maxBatchMs: options.maxBatchMs ?? 2,
       maxBatchOps: 1000,
       onFailure: () => {
@@ -159,7 +155,6 @@ export class SqliteStore implements Store {
 
   close(): Promise<void> {
     this.closing ??= this.commits.drained().then(() => {
-      this.walSync?.close();
       this.db.close();
     });
     return this.closing;
@@ -189,9 +184,8 @@ function openDatabase(path: string): Database.Database {
     // and WAL needs no shared-memory index.
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = WAL');
-    // Commits do not sync by themselves: durable batches are synced by WalSync, off the event loop.
-    // SQLite still syncs around checkpoints. Smaller automatic checkpoints keep each one short.
-    db.pragma('synchronous = NORMAL');
+    db.pragma('synchronous = FULL');
+    // Checkpoints run inside a commit, on the event loop: smaller ones keep each stall short.
     db.pragma('wal_autocheckpoint = 256');
     db.pragma('cache_size = -65536');
     db.pragma('temp_store = MEMORY');
