@@ -9,7 +9,7 @@
  *   const all = await master.map('resize', inputs, { concurrency: 20 });
  */
 import { randomUUID } from 'node:crypto';
-import { SpoolClient } from '../core/client/index.js';
+import { openConnection, type SpoolClient } from '../core/client/index.js';
 import type { CancelOutcome } from '../core/store/store.js';
 import type { Delivery, Subscription } from '../core/client/index.js';
 import { TASK_ATTRIBUTE, decodeReply, encodeEnvelope, type TaskReply } from '../core/tasks/envelope.js';
@@ -49,9 +49,9 @@ export class Master {
 
   /** Use startMaster(). */
   constructor(readonly options: ResolvedMasterOptions) {
-    const c = options.connection;
-    this.client = c.kind === 'url' ? new SpoolClient({ url: c.url }) : c.kind === 'broker' ? SpoolClient.embedded(c.engine) : c.client;
-    this.ownsClient = c.kind !== 'client';
+    const { client, owned } = openConnection(options.connection);
+    this.client = client;
+    this.ownsClient = owned;
     this.tasks = new PendingTasks(options.orphanRetentionMs, options.orphanMax);
     const on = options.on;
     if (on.progress) this.events.on('progress', on.progress);

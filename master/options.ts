@@ -2,7 +2,7 @@
  * startMaster's and run()'s options: named defaults → merge → validate (messages name the option)
  * → resolved types with nothing optional.
  */
-import type { SpoolClient } from '../core/client/index.js';
+import { resolveConnection, type BrokerConnection, type SpoolClient } from '../core/client/index.js';
 import type { Engine } from '../core/engine/engine.js';
 import { LIMITS } from '../core/limits.js';
 import { replyQueueName, type BackoffSpec } from '../core/tasks/envelope.js';
@@ -53,7 +53,7 @@ export interface RunOptions {
 
 export type ResolvedRunOptions = Required<{ [K in keyof RunOptions]: Exclude<RunOptions[K], undefined> }>;
 
-export type MasterConnection = { kind: 'url'; url: string } | { kind: 'broker'; engine: Engine } | { kind: 'client'; client: SpoolClient };
+export type MasterConnection = BrokerConnection;
 
 export interface ResolvedMasterOptions {
   connection: MasterConnection;
@@ -85,17 +85,7 @@ const QUEUE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
 export function resolveMasterOptions(options: MasterOptions): ResolvedMasterOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('startMaster options must be an object');
-  const given = (['url', 'broker', 'client'] as const).filter((k) => options[k] !== undefined);
-  if (given.length !== 1) throw new TypeError(`startMaster needs exactly one of url, broker, client; got ${given.length === 0 ? 'none' : given.join(', ')}`);
-  let connection: MasterConnection;
-  if (options.url !== undefined) {
-    if (typeof options.url !== 'string' || !/^https?:\/\//.test(options.url)) throw new TypeError(`url must be an http(s) URL, got ${JSON.stringify(options.url)}`);
-    connection = { kind: 'url', url: options.url };
-  } else if (options.broker !== undefined) {
-    connection = { kind: 'broker', engine: options.broker };
-  } else {
-    connection = { kind: 'client', client: options.client! };
-  }
+  const connection = resolveConnection(options, 'startMaster');
   const queue = queueName('queue', options.queue);
   if (typeof options.name !== 'string' || options.name === '') throw new TypeError('name must be a non-empty string (the reply queue is named from it)');
   const replyQueue = queueName('name', replyQueueName(options.name));

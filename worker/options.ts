@@ -2,7 +2,7 @@
  * startWorker's options: named defaults → merge → validate (messages name the option) → a resolved
  * type with nothing optional.
  */
-import type { SpoolClient } from '../core/client/index.js';
+import { resolveConnection, type BrokerConnection, type SpoolClient } from '../core/client/index.js';
 import type { Engine } from '../core/engine/engine.js';
 import type { BackoffPolicy } from './backoff.js';
 
@@ -65,7 +65,7 @@ export interface WorkerOptions {
   log?: WorkerLogger;
 }
 
-export type WorkerConnection = { kind: 'url'; url: string } | { kind: 'broker'; engine: Engine } | { kind: 'client'; client: SpoolClient };
+export type WorkerConnection = BrokerConnection;
 
 export interface ResolvedWorkerOptions {
   connection: WorkerConnection;
@@ -96,17 +96,7 @@ export const SILENT_LOGGER: WorkerLogger = { debug: noop, info: noop, warn: noop
 
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('startWorker options must be an object');
-  const given = (['url', 'broker', 'client'] as const).filter((k) => options[k] !== undefined);
-  if (given.length !== 1) throw new TypeError(`startWorker needs exactly one of url, broker, client; got ${given.length === 0 ? 'none' : given.join(', ')}`);
-  let connection: WorkerConnection;
-  if (options.url !== undefined) {
-    if (typeof options.url !== 'string' || !/^https?:\/\//.test(options.url)) throw new TypeError(`url must be an http(s) URL, got ${JSON.stringify(options.url)}`);
-    connection = { kind: 'url', url: options.url };
-  } else if (options.broker !== undefined) {
-    connection = { kind: 'broker', engine: options.broker };
-  } else {
-    connection = { kind: 'client', client: options.client! };
-  }
+  const connection = resolveConnection(options, 'startWorker');
   if (typeof options.queue !== 'string' || options.queue === '') throw new TypeError('queue must be a queue name');
   if (typeof options.handlers !== 'object' || options.handlers === null) throw new TypeError('handlers must be an object of task name → handler function');
   for (const [name, handler] of Object.entries(options.handlers)) {

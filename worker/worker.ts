@@ -13,7 +13,7 @@
  * returns (its outcome is discarded), and meanwhile the freed slot can take a new task, so
  * `running` may briefly exceed `concurrency`.
  */
-import { SpoolClient, type Delivery, type Subscription } from '../core/client/index.js';
+import { openConnection, type SpoolClient, type Delivery, type Subscription } from '../core/client/index.js';
 import { toError } from './errors.js';
 import { WorkerEmitter, type WorkerEvents } from './events.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
@@ -60,9 +60,9 @@ class TaskWorker implements Worker {
   };
 
   constructor(private readonly options: ResolvedWorkerOptions) {
-    const c = options.connection;
-    this.client = c.kind === 'client' ? c.client : c.kind === 'broker' ? SpoolClient.embedded(c.engine) : new SpoolClient({ url: c.url });
-    this.ownsClient = c.kind !== 'client';
+    const { client, owned } = openConnection(options.connection);
+    this.client = client;
+    this.ownsClient = owned;
   }
 
   get queue(): string {

@@ -1,6 +1,7 @@
 /** `spool serve`: runs a broker until SIGTERM or SIGINT (a second signal exits at once). */
 import type { CommandModule } from 'yargs';
 import { resolveServerOptions, type ServerOptionsInput } from '../../core/server/options.js';
+import { closeOnSignals } from '../signals.js';
 
 interface ServeArgs {
   host?: string;
@@ -42,23 +43,6 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     const server = await startServer(options);
     process.stdout.write(`spool: listening on ${server.url} (data ${options.databasePath}, durability ${options.durability})\n`);
 
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        process.stderr.write(`spool: ${signal} again, exiting now\n`);
-        process.exit(1);
-      }
-      stopping = true;
-      process.stderr.write(`spool: ${signal}, shutting down (send it again to exit at once)\n`);
-      server.close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          process.stderr.write(`spool: shutdown failed: ${(err as Error).message}\n`);
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    closeOnSignals(() => server.close(), 'shutting down');
   },
 };

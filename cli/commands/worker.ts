@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { CommandModule } from 'yargs';
 import type { TaskHandlers } from '../../worker/index.js';
 import { integer } from '../args.js';
+import { closeOnSignals } from '../signals.js';
 
 interface WorkerArgs {
   url: string;
@@ -57,24 +58,7 @@ export const workerCommand: CommandModule<{ url: string }, WorkerArgs> = {
       .on('error', ({ error }) => process.stderr.write(`spool: ${oneLine(error)}\n`));
     line(`spool: worker on ${args.queue} at ${args.url} (handlers: ${Object.keys(handlers).join(', ')})`);
 
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        process.stderr.write(`spool: ${signal} again, exiting now\n`);
-        process.exit(1);
-      }
-      stopping = true;
-      process.stderr.write(`spool: ${signal}, finishing running tasks (send it again to exit at once)\n`);
-      worker.close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          process.stderr.write(`spool: shutdown failed: ${(err as Error).message}\n`);
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    closeOnSignals(() => worker.close(), 'finishing running tasks');
   },
 };
 
