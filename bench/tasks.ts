@@ -1,0 +1,299 @@
+/**
+ * Task framework benchmark (issue 4): broker, master and worker in separate processes. The broker
+ * is `spool serve` from source (durable mode, the default) on a fresh data dir per case; the
+ * master runs in this process; the worker is a child process (bench/task-worker.ts) with a no-op
+ * handler `noop` that returns its start time (performance.timeOrigin + performance.now()).
+ *
+ *   npm run bench:tasks                                   all cases, 3 runs each, interleaved
+ *   npm run bench:tasks -- --tasks=5000 --runs=1 --case=drain-50
+ *   npm run bench:tasks -- --profile=prof                 one drain at concurrency 50, broker and
+ *                                                         worker under --cpu-prof, files in prof/
+ *   node --import tsx bench/profile-summary.ts prof/<file>.cpuprofile
+ *
+ * Cases:
+ * - drain-1, drain-50: `tasks` no-op tasks posted first (untimed, 1000 submits in flight, no worker
+ *   running), then one worker process at concurrency 1 or 50; timed from the first handler start
+ *   (the smallest returned start time) until the master holds every result.
+ * - post-seq:  `tasks` submits awaited one by one (each resolves once its post is durable), no
+ *   worker running → posts/s.
+ * - post-map:  master.map over `tasks` payloads with `--map-concurrency` (1000) in flight and a
+ *   worker running at concurrency 50 → tasks/s end to end (map call to map resolved).
+ * - latency:   a worker at concurrency 50; a task submitted every 1000/rate ms (200/s) for
+ *   `--seconds` (10) on an absolute schedule, not awaiting the previous one; the payload carries
+ *   the post time, the result is the handler's start time; reports p50/p99/max of the difference.
+ *
+ * Every case starts new processes, so each run includes cold JIT; the figures are medians of
+ * `runs` runs with the min–max beside them. Anchors and targets come from issue 4.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startMaster, type Master, type TaskHandle } from '../master/index.js';
+import { fmt, Latencies, median, printTable } from './measure.js';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
+const QUEUE = 'bench-tasks';
+const TASK = 'noop';
+/** Submits in flight while pre-posting for a drain. */
+const PREPOST_IN_FLIGHT = 1000;
+const LATENCY_WORKER_CONCURRENCY = 50;
+const MAP_WORKER_CONCURRENCY = 50;
+
+type CaseName = 'drain-1' | 'drain-50' | 'post-seq' | 'post-map' | 'latency';
+const ALL_CASES: CaseName[] = ['drain-1', 'drain-50', 'post-seq', 'post-map', 'latency'];
+
+const { values: args } = parseArgs({
+  options: {
+    tasks: { type: 'string', default: '20000' },
+    runs: { type: 'string', default: '3' },
+    case: { type: 'string' },
+    'map-concurrency': { type: 'string', default: '1000' },
+    rate: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '10' },
+    profile: { type: 'string' },
+  },
+});
+const TASKS = Number(args.tasks);
+const RUNS = Number(args.runs);
+const MAP_CONCURRENCY = Number(args['map-concurrency']);
+const RATE = Number(args.rate);
+const SECONDS = Number(args.seconds);
+const cases = args.case ? (args.case.split(',') as CaseName[]) : ALL_CASES;
+for (const c of cases) if (!ALL_CASES.includes(c)) throw new Error(`unknown case ${c}; one of ${ALL_CASES.join(', ')}`);
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+interface Proc {
+  child: ChildProcess;
+  /** SIGTERM, then wait for exit (so a --cpu-prof file is written). */
+  stop(): Promise<void>;
+}
+
+/** Spawns a node child from source and resolves once a line of stdout matches `ready`. */
+function spawnNode(nodeArgs: string[], script: string, scriptArgs: string[], ready: RegExp): Promise<{ proc: Proc; match: RegExpMatchArray }> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...scriptArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((res) => child.once('exit', () => res()));
+  const proc: Proc = {
+    child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+  return new Promise((res, rej) => {
+    const lines = createInterface({ input: child.stdout! });
+    const onExit = (code: number | null) => rej(new Error(`${script} exited (${code}) before it was ready`));
+    child.once('exit', onExit);
+    lines.on('line', (line) => {
+      const match = line.match(ready);
+      if (match) {
+        child.off('exit', onExit);
+        res({ proc, match });
+      }
+    });
+  });
+}
+
+interface Broker extends Proc {
+  url: string;
+}
+
+async function startBroker(nodeArgs: string[] = []): Promise<Broker> {
+  const dir = mkdtempSync(join(tmpdir(), 'spool-bench-tasks-'));
+  const { proc, match } = await spawnNode(nodeArgs, 'cli/main.ts', ['serve', '--port', '0', '--data', dir, '--log-level', 'silent'], /listening on (http:\/\/\S+)/);
+  return {
+    ...proc,
+    url: match[1]!,
+    async stop() {
+      await proc.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startWorkerProcess(url: string, concurrency: number, nodeArgs: string[] = []): Promise<Proc> {
+  const { proc } = await spawnNode(nodeArgs, 'bench/task-worker.ts', [url, QUEUE, String(concurrency)], /^ready$/);
+  return proc;
+}
+
+let masterSeq = 0;
+function openMaster(url: string): Promise<Master> {
+  return startMaster({ url, queue: QUEUE, name: `bench-${process.pid}-${masterSeq++}` });
+}
+
+/** Posts `count` tasks with PREPOST_IN_FLIGHT submits in flight; returns their result promises. */
+async function prePost(master: Master, count: number): Promise<Promise<number>[]> {
+  const results: Promise<number>[] = new Array(count);
+  let next = 0;
+  async function lane(): Promise<void> {
+    while (next < count) {
+      const i = next++;
+      const handle: TaskHandle<number> = await master.submit<number>(TASK, { i });
+      results[i] = handle.result;
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(PREPOST_IN_FLIGHT, count) }, lane));
+  return results;
+}
+
+interface RunResult {
+  /** Throughput (drain, post cases) per second. */
+  rate?: number;
+  p50?: number;
+  p99?: number;
+  max?: number;
+}
+
+async function caseDrain(concurrency: number, profileDir?: string): Promise<RunResult> {
+  // One directory per process: each of its threads (tsx's loader too) writes its own file there.
+  const prof = (who: string): string[] => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, who)}`] : []);
+  const broker = await startBroker(prof('broker'));
+  let worker: Proc | undefined;
+  const master = await openMaster(broker.url);
+  try {
+    const results = await prePost(master, TASKS);
+    worker = await startWorkerProcess(broker.url, concurrency, prof('worker'));
+    const starts = await Promise.all(results);
+    const end = now();
+    let first = Infinity;
+    for (const s of starts) if (s < first) first = s;
+    return { rate: (TASKS / (end - first)) * 1000 };
+  } finally {
+    await master.close();
+    await worker?.stop();
+    await broker.stop();
+  }
+}
+
+async function casePostSeq(): Promise<RunResult> {
+  const broker = await startBroker();
+  const master = await openMaster(broker.url);
+  try {
+    const t0 = performance.now();
+    for (let i = 0; i < TASKS; i++) {
+      const handle = await master.submit(TASK, { i });
+      handle.result.catch(() => {}); // no worker: rejected by close() below
+    }
+    return { rate: (TASKS / (performance.now() - t0)) * 1000 };
+  } finally {
+    await master.close();
+    await broker.stop();
+  }
+}
+
+async function casePostMap(): Promise<RunResult> {
+  const broker = await startBroker();
+  const master = await openMaster(broker.url); // creates the queue the worker subscribes to
+  let worker: Proc | undefined;
+  try {
+    worker = await startWorkerProcess(broker.url, MAP_WORKER_CONCURRENCY);
+    const payloads = Array.from({ length: TASKS }, (_, i) => ({ i }));
+    const t0 = performance.now();
+    const results = await master.map<number>(TASK, payloads, { concurrency: MAP_CONCURRENCY });
+    const ms = performance.now() - t0;
+    if (results.length !== TASKS) throw new Error(`map returned ${results.length} results`);
+    return { rate: (TASKS / ms) * 1000 };
+  } finally {
+    await master.close();
+    await worker?.stop();
+    await broker.stop();
+  }
+}
+
+async function caseLatency(): Promise<RunResult> {
+  const broker = await startBroker();
+  const master = await openMaster(broker.url); // creates the queue the worker subscribes to
+  let worker: Proc | undefined;
+  try {
+    worker = await startWorkerProcess(broker.url, LATENCY_WORKER_CONCURRENCY);
+    const total = Math.round(RATE * SECONDS);
+    const interval = 1000 / RATE;
+    const latencies = new Latencies(total);
+    const pending: Promise<void>[] = [];
+    const start = performance.now();
+    for (let i = 0; i < total; i++) {
+      const due = start + i * interval;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const posted = now();
+      pending.push(
+        master.submit<number>(TASK, { i, t: posted }).then(async (handle) => {
+          const started = await handle.result;
+          latencies.add(started - posted);
+        }),
+      );
+    }
+    await Promise.all(pending);
+    const [p50, p99, max] = latencies.percentiles(50, 99, 100);
+    return { p50, p99, max };
+  } finally {
+    await master.close();
+    await worker?.stop();
+    await broker.stop();
+  }
+}
+
+function runCase(name: CaseName): Promise<RunResult> {
+  switch (name) {
+    case 'drain-1':
+      return caseDrain(1);
+    case 'drain-50':
+      return caseDrain(50);
+    case 'post-seq':
+      return casePostSeq();
+    case 'post-map':
+      return casePostMap();
+    case 'latency':
+      return caseLatency();
+  }
+}
+
+if (args.profile) {
+  const dir = resolve(args.profile);
+  const { rate } = await caseDrain(50, dir);
+  console.log(`drain at concurrency 50 under --cpu-prof: ${fmt(rate!)} tasks/s (${TASKS} tasks); profiles in ${dir}`);
+  console.log(`summarize: node --import tsx bench/profile-summary.ts ${args.profile}/<broker|worker>/<file>.cpuprofile (the largest in each directory is the main thread)`);
+  process.exit(0);
+}
+
+console.log(`bench:tasks — ${TASKS.toLocaleString('en-US')} tasks, ${RUNS} run(s) per case, durable mode, node ${process.version}`);
+const collected = new Map<CaseName, RunResult[]>(cases.map((c) => [c, []]));
+for (let r = 0; r < RUNS; r++) {
+  for (const c of cases) {
+    const t0 = performance.now();
+    const result = await runCase(c);
+    collected.get(c)!.push(result);
+    const shown = result.rate !== undefined ? `${fmt(result.rate)}/s` : `p50 ${fmt(result.p50!)} ms, p99 ${fmt(result.p99!)} ms, max ${fmt(result.max!)} ms`;
+    console.error(`  run ${r + 1}/${RUNS} ${c}: ${shown} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+}
+
+const spread = (xs: number[]): string => (xs.length > 1 ? `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}` : '');
+const rows: string[][] = [];
+const rateRow = (c: CaseName, label: string, anchor: string, target: string) => {
+  const rs = collected.get(c)?.map((x) => x.rate!);
+  if (rs?.length) rows.push([label, fmt(median(rs)), spread(rs), anchor, target]);
+};
+rateRow('drain-1', 'drain tasks/s, concurrency 1', '3,617', '≥ 7,000');
+rateRow('drain-50', 'drain tasks/s, concurrency 50', '16,844', '≥ 34,000');
+rateRow('post-seq', 'posts/s, submit awaited one by one', '5,029', '');
+rateRow('post-map', `map tasks/s end to end (${MAP_CONCURRENCY} in flight, worker 50)`, '', '');
+const lat = collected.get('latency');
+if (lat?.length) {
+  for (const [key, label, anchor, target] of [
+    ['p50', 'latency p50 ms, post→handler start', '1.00', '≤ 0.5'],
+    ['p99', 'latency p99 ms', '4.07', '≤ 2.5'],
+    ['max', 'latency max ms', '', ''],
+  ] as const) {
+    const xs = lat.map((x) => x[key]!);
+    rows.push([label, fmt(median(xs)), spread(xs), anchor, target]);
+  }
+}
+console.log();
+printTable(['case', 'median', 'min–max', 'BullMQ 6.7', 'target'], rows);
+if (lat?.length) console.log(`\nlatency: ${RATE}/s for ${SECONDS} s, worker concurrency ${LATENCY_WORKER_CONCURRENCY}`);
