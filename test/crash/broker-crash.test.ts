@@ -4,7 +4,8 @@
  * (broker-producer-child.ts) send to it, one over HTTP (send/sendBatch, 32 in flight) and one over
  * the WebSocket (sendWs/sendBatchWs, 200 in flight), logging every acknowledged msgId with its
  * sequence number. The broker is killed with SIGKILL at a random moment while both producers are
- * getting acknowledgements, and restarted on the same data dir, ten times. The producers retry what
+ * getting acknowledgements (now and then right after it starts listening, while the requests that
+ * waited for it pour in), and restarted on the same data dir, ten times. The producers retry what
  * failed (a retry of a send that was in fact stored is a duplicate: allowed, counted). Then they
  * stop gracefully, and this process drains the queue from the last broker, over the WebSocket
  * (subscribe + ack) and over HTTP (receive + delete) at once.
@@ -30,6 +31,11 @@ const QUEUE = 'crash';
 const RESTARTS = 10;
 /** After both producers have had acknowledgements from the current broker, it is killed within this many ms. */
 const MAX_KILL_DELAY_MS = 500;
+/**
+ * This share of the kills comes right after the broker says it listens, before waiting for
+ * acknowledgements: while it recovers and takes the backlog of requests that waited for it.
+ */
+const EARLY_KILL_SHARE = 0.2;
 /** Sometimes the broker is restarted at once, sometimes after up to this long down. */
 const MAX_DOWN_MS = 200;
 /** Generous bounds: a loaded 2-core machine starts node slowly. */
@@ -242,9 +248,15 @@ describe('broker crash safety', () => {
 
     await progress(PRODUCER_START_TIMEOUT_MS);
     const downMs: number[] = [];
+    let earlyKills = 0;
     for (let i = 0; i < RESTARTS; i++) {
-      await progress(PROGRESS_TIMEOUT_MS);
-      await sleep(Math.random() * MAX_KILL_DELAY_MS);
+      if (i > 0 && Math.random() < EARLY_KILL_SHARE) {
+        earlyKills++;
+        await sleep(Math.random() * 50);
+      } else {
+        await progress(PROGRESS_TIMEOUT_MS);
+        await sleep(Math.random() * MAX_KILL_DELAY_MS);
+      }
       broker.proc.kill('SIGKILL');
       const { signal } = await broker.exited;
       // Anything but our SIGKILL means the broker stopped on its own: a failure, not a crash we caused.
@@ -303,7 +315,7 @@ describe('broker crash safety', () => {
 
     const [http, ws] = counters;
     console.log(
-      `broker crash test: ${RESTARTS} SIGKILL+restarts in ${loadSeconds.toFixed(1)} s (down ${downMs.map((ms) => Math.round(ms)).join('/')} ms); ` +
+      `broker crash test: ${RESTARTS} SIGKILL+restarts (${earlyKills} right after start) in ${loadSeconds.toFixed(1)} s (down ${downMs.map((ms) => Math.round(ms)).join('/')} ms); ` +
         `acked ${acked.size} (http ${ackedBy[0]}, ws ${ackedBy[1]}), stored ${stored.size}, duplicates ${duplicates} (http ${duplicatesBy[0]}, ws ${duplicatesBy[1]}), ` +
         `lost ${missing.length}, wrong msgId ${wrongId.length}, never sent ${neverSent.length}; ` +
         `failed attempts retried http ${http!.retries} ws ${ws!.retries}, 5xx ${http!.serverErrors + ws!.serverErrors}; drained in ${drainSeconds.toFixed(1)} s`,
