@@ -7,6 +7,7 @@
  * Liveness: the client pings every pingIntervalMs and drops a socket whose pong is late.
  */
 import { WebSocket } from 'ws';
+import { TickCork } from '../tick-cork.js';
 import { Backoff } from './backoff.js';
 import { SpoolClientClosedError, SpoolClientError, SpoolConnectionError, SpoolTimeoutError } from './errors.js';
 import type { ClientEmitter } from './events.js';
@@ -46,6 +47,8 @@ const CLOSE_WAIT_MS = 2_000;
 
 export class SocketConnection {
   private ws: WebSocket | null = null;
+  /** Batches the current socket's writes per tick (set once the upgrade hands us its TCP socket). */
+  private cork: TickCork | null = null;
   private current: ConnectionStatus = { state: 'idle' };
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -127,7 +130,11 @@ export class SocketConnection {
       perMessageDeflate: false,
     });
     this.ws = ws;
+    this.cork = null;
     let lastError: Error | null = null;
+    ws.on('upgrade', (response) => {
+      if (this.ws === ws) this.cork = new TickCork(response.socket);
+    });
     ws.on('open', () => this.onOpen(ws));
     ws.on('message', (data) => this.onMessage(String(data)));
     ws.on('pong', () => {
@@ -203,6 +210,7 @@ export class SocketConnection {
     if (entry.text === null || !this.ws) return;
     const text = entry.text;
     entry.text = null;
+    this.cork?.hold();
     this.ws.send(text);
   }
 

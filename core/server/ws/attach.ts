@@ -53,7 +53,7 @@ export function attachWebSocket(server: Server, engine: Engine, options: WebSock
         ws.close(1001, 'server shutting down');
         return;
       }
-      const connection = new Connection(ws, engine, resolved, (c) => connections.delete(c));
+      const connection = new Connection(ws, socket, engine, resolved, (c) => connections.delete(c));
       connections.add(connection);
     });
   };

@@ -11,6 +11,7 @@ import { LeaseTable } from './leases.js';
 import type { Peer } from './liveness.js';
 import type { ResolvedWebSocketOptions } from './options.js';
 import { execute, type RequestContext } from './requests.js';
+import { TickCork, type Corkable } from '../../tick-cork.js';
 import { Subscription, frameBytes, type Lease, type SubscriptionHost } from './subscription.js';
 
 /** How long a shutdown waits for running requests, then for the client's close frame. */
@@ -32,13 +33,16 @@ export class Connection implements Peer, SubscriptionHost, RequestContext {
   private closed = false;
   private onIdle: (() => void) | null = null;
   private readonly closedPromise: Promise<void>;
+  private readonly cork: TickCork;
 
   constructor(
     private readonly ws: WebSocket,
+    socket: Corkable,
     readonly engine: Engine,
     private readonly options: ResolvedWebSocketOptions,
     onClosed: (connection: Connection) => void,
   ) {
+    this.cork = new TickCork(socket);
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('pong', () => {
       this.alive = true;
@@ -218,6 +222,7 @@ export class Connection implements Peer, SubscriptionHost, RequestContext {
 
   private send(frame: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.cork.hold();
     this.ws.send(frame, this.afterSend);
     if (!this.congested && this.ws.bufferedAmount > this.options.highWaterMarkBytes) this.congested = true;
   }
