@@ -30,12 +30,16 @@ export class LeaseTable {
 
   /**
    * Runs a request on some receipt handles. While it runs, the leases are busy (a closing socket
-   * leaves them to it). `outcome` tells, per handle, whether the lease is over: null for success,
-   * or an error code.
+   * leaves them to it); a request that `ends` them (ack, complete, release) gives their prefetch
+   * credit back at once (Subscription.settling). `outcome` tells, per handle, whether the lease is
+   * over: null for success, or an error code.
    */
-  async around<T>(queue: string, handles: readonly unknown[], run: () => Promise<T>, outcome: (result: T) => Map<string, string | null>): Promise<T> {
+  async around<T>(queue: string, handles: readonly unknown[], ends: boolean, run: () => Promise<T>, outcome: (result: T) => Map<string, string | null>): Promise<T> {
     const leases = this.lookup(queue, handles);
-    for (const lease of leases) lease.busy++;
+    for (const lease of leases) {
+      lease.busy++;
+      if (ends) lease.subscription.settling(lease);
+    }
     try {
       const result = await run();
       const outcomes = outcome(result);

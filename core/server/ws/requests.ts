@@ -44,7 +44,7 @@ export async function execute(ctx: RequestContext, request: Request): Promise<un
 
     case 'ack': {
       const { queue, receiptHandles } = request;
-      return leases.around(queue, receiptHandles, () => engine.deleteBatch(queue, receiptHandles as string[]), (result) => {
+      return leases.around(queue, receiptHandles, true, () => engine.deleteBatch(queue, receiptHandles as string[]), (result) => {
         const outcomes = new Map<string, string | null>(result.deleted.map((h) => [h, null]));
         for (const f of result.failed) outcomes.set(f.receiptHandle, f.code);
         return outcomes;
@@ -56,12 +56,12 @@ export async function execute(ctx: RequestContext, request: Request): Promise<un
       // 0 would end the lease: that is a release, which gives the credit back; extend never does.
       const seconds = checkInteger('visibilityTimeout', request.visibilityTimeout, 1, LIMITS.visibilityTimeoutMax);
       const options = request.body === undefined ? {} : { body: request.body as string };
-      return leases.around(queue, [receiptHandle], () => engine.changeVisibility(queue, receiptHandle, seconds, options), () => new Map());
+      return leases.around(queue, [receiptHandle], false, () => engine.changeVisibility(queue, receiptHandle, seconds, options), () => new Map());
     }
 
     case 'release': {
       const { queue, receiptHandle } = request;
-      await leases.around(queue, [receiptHandle], () => engine.release(queue, receiptHandle, request.delaySeconds ?? 0), () => SUCCESS([receiptHandle]));
+      await leases.around(queue, [receiptHandle], true, () => engine.release(queue, receiptHandle, request.delaySeconds ?? 0), () => SUCCESS([receiptHandle]));
       return {};
     }
 
@@ -70,7 +70,7 @@ export async function execute(ctx: RequestContext, request: Request): Promise<un
 
     case 'complete': {
       const { queue, receiptHandle } = request;
-      const msgId = await leases.around(queue, [receiptHandle], () => engine.complete(queue, receiptHandle, request.reply as unknown as ReplyInput), () => SUCCESS([receiptHandle]));
+      const msgId = await leases.around(queue, [receiptHandle], true, () => engine.complete(queue, receiptHandle, request.reply as unknown as ReplyInput), () => SUCCESS([receiptHandle]));
       return { msgId };
     }
   }

@@ -20,7 +20,8 @@ export interface Lease {
   readonly message: ReceivedMessage;
   /** Requests on this lease still running: a socket that closes leaves such a lease to them. */
   busy: number;
-  state: 'held' | 'pushed' | 'done';
+  /** 'settling': the client sent an ack, complete or release that is still running. */
+  state: 'held' | 'pushed' | 'settling' | 'done';
   /** Gives the credit back to the engine's consumer. */
   readonly settle: () => void;
 }
@@ -108,14 +109,30 @@ export class Subscription {
     }
   }
 
+  /**
+   * The client sent an ack, complete or release for the message: it no longer counts against the
+   * prefetch, so the next message is claimed in the same commit as that request and pushed with
+   * its reply, instead of one commit later. The lease stays tracked until finish(): if the socket
+   * closes meanwhile, the request decides the message's fate. Should the request fail for another
+   * reason than a stale lease, the client may briefly hold one message more than its prefetch.
+   */
+  settling(lease: Lease): void {
+    if (lease.state !== 'pushed') return;
+    lease.state = 'settling';
+    this.pushed.delete(lease);
+    lease.settle();
+    this.pump();
+  }
+
   /** The client finished the message (ack, release, complete) or its lease was found stale. */
   finish(lease: Lease): void {
-    if (lease.state !== 'pushed') return;
+    if (lease.state !== 'pushed' && lease.state !== 'settling') return;
+    const wasPushed = lease.state === 'pushed';
     lease.state = 'done';
     this.pushed.delete(lease);
     this.host.untrack(lease);
     lease.settle();
-    this.pump();
+    if (wasPushed) this.pump();
   }
 
   /**
