@@ -40,10 +40,13 @@ export class TaskRun {
   private pendingCheckpoint: { state: unknown } | null = null;
   private lostError: Error | null = null;
   private abandoned = false;
+  private slotFreed = false;
 
+  /** `freeSlot` runs once, when the handler has returned (or will not run): settling is not handling. */
   constructor(
     readonly delivery: Delivery,
     private readonly deps: TaskRunDeps,
+    private readonly freeSlot: () => void = () => {},
   ) {
     this.taskId = delivery.correlationId ?? delivery.msgId;
     this.attempt = delivery.dequeueCount;
@@ -69,7 +72,15 @@ export class TaskRun {
       this.deps.log.error(`task run failed: ${error.message}`, this.fields);
       if (!this.delivery.settled) await this.delivery.release(0).catch(() => {});
       return 'released';
+    } finally {
+      this.handlerDone();
     }
+  }
+
+  private handlerDone(): void {
+    if (this.slotFreed) return;
+    this.slotFreed = true;
+    this.freeSlot();
   }
 
   /**
@@ -133,6 +144,7 @@ export class TaskRun {
       if (timer) clearTimeout(timer);
       cancel.removeEventListener('abort', onCancel);
       await this.heartbeat.close();
+      this.handlerDone();
     }
 
     if (this.abandoned) return 'released';

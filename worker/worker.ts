@@ -9,6 +9,10 @@
  * Reassignment needs nothing from the worker: the broker releases a closed connection's leases at
  * once and a hung worker's when its lease (leaseMs) runs out without a heartbeat.
  *
+ * A slot frees when a handler returns: its completion commits while the next task runs. While
+ * handlers are short the worker also holds tasks beyond `concurrency`, ready for the next free slot
+ * (lookahead.ts).
+ *
  * A handler's signal is cooperative: after a lost lease the handler may keep running until it
  * returns (its outcome is discarded), and meanwhile the freed slot can take a new task, so
  * `running` may briefly exceed `concurrency`.
@@ -16,6 +20,7 @@
 import { openConnection, type SpoolClient, type Delivery, type Subscription } from '../core/client/index.js';
 import { toError } from './errors.js';
 import { WorkerEmitter, type WorkerEvents } from './events.js';
+import { Lookahead } from './lookahead.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { TaskRun, type TaskOutcome } from './task-run.js';
 import type { TypedEmitter } from '../core/client/index.js';
@@ -51,7 +56,13 @@ class TaskWorker implements Worker {
   readonly events = new WorkerEmitter();
   private readonly client: SpoolClient;
   private readonly ownsClient: boolean;
+  /** Every task from its start until it is settled with the broker. */
   private readonly runs = new Map<TaskRun, Promise<TaskOutcome>>();
+  /** Handlers running now (a task's slot frees when its handler returns, before it is settled). */
+  private handling = 0;
+  /** Tasks held for the next free slot, with when they arrived. */
+  private readonly held: { delivery: Delivery; since: number }[] = [];
+  private readonly lookahead: Lookahead;
   private subscription: Subscription | null = null;
   private closing: Promise<void> | null = null;
   private watchdog: IdleWatchdog | null = null;
@@ -63,6 +74,7 @@ class TaskWorker implements Worker {
     const { client, owned } = openConnection(options.connection);
     this.client = client;
     this.ownsClient = owned;
+    this.lookahead = new Lookahead(options.concurrency);
   }
 
   get queue(): string {
@@ -70,7 +82,7 @@ class TaskWorker implements Worker {
   }
 
   get running(): number {
-    return this.runs.size;
+    return this.handling;
   }
 
   async start(): Promise<void> {
@@ -93,28 +105,60 @@ class TaskWorker implements Worker {
     return this.close();
   }
 
-  private subscribe(): Promise<Subscription> {
-    const { queue, concurrency, leaseMs } = this.options;
-    return this.client.subscribe(queue, { prefetch: concurrency, visibilityTimeout: Math.ceil(leaseMs / 1000) }, (delivery) => this.onDelivery(delivery));
+  private get prefetch(): number {
+    return this.options.concurrency + this.lookahead.extra;
   }
 
-  private async onDelivery(delivery: Delivery): Promise<void> {
+  private subscribe(): Promise<Subscription> {
+    const { queue, leaseMs } = this.options;
+    return this.client.subscribe(queue, { prefetch: this.prefetch, visibilityTimeout: Math.ceil(leaseMs / 1000) }, (delivery) => this.onDelivery(delivery));
+  }
+
+  private onDelivery(delivery: Delivery): void {
     this.watchdog?.sawDelivery();
     if (this.closing) {
       // Pushed while closing: give it straight back for another worker.
-      await delivery.release(0).catch(() => {});
+      this.giveBack(delivery);
       return;
     }
+    if (this.handling >= this.options.concurrency) this.held.push({ delivery, since: Date.now() });
+    else this.runTask(delivery);
+  }
+
+  private runTask(delivery: Delivery): void {
     const { client, options, events } = this;
-    const run = new TaskRun(delivery, { client, queue: options.queue, handlers: options.handlers, backoff: options.backoff, leaseMs: options.leaseMs, log: options.log, events });
+    const started = performance.now();
+    this.handling++;
+    const run = new TaskRun(delivery, { client, queue: options.queue, handlers: options.handlers, backoff: options.backoff, leaseMs: options.leaseMs, log: options.log, events }, () => {
+      this.handling--;
+      this.handlerReturned(performance.now() - started);
+    });
     const done = run.run();
     this.runs.set(run, done);
-    try {
-      await done;
-    } finally {
+    void done.finally(() => {
       this.runs.delete(run);
       this.watchdog?.sawDelivery();
+    });
+  }
+
+  /** A slot is free: start a held task, and adjust the lookahead to how long handlers take. */
+  private handlerReturned(durationMs: number): void {
+    if (this.lookahead.record(durationMs) && !this.closing) {
+      this.subscription?.setPrefetch(this.prefetch).catch((err: unknown) => this.events.fire('error', { error: toError(err) }));
+      // Handlers got long: held tasks would wait behind them while other workers could run them.
+      if (this.lookahead.extra === 0) for (const { delivery } of this.held.splice(this.options.concurrency)) this.giveBack(delivery);
     }
+    // A task held so long that a good part of its lease is gone goes back rather than start late.
+    const stale = Date.now() - this.options.leaseMs / 4;
+    while (this.held.length > 0 && this.handling < this.options.concurrency && !this.closing) {
+      const { delivery, since } = this.held.shift()!;
+      if (since < stale) this.giveBack(delivery);
+      else this.runTask(delivery);
+    }
+  }
+
+  private giveBack(delivery: Delivery): void {
+    delivery.release(0).catch(() => {});
   }
 
   /**
@@ -123,7 +167,7 @@ class TaskWorker implements Worker {
    * never noticed): close the subscription and open a new one.
    */
   private async checkIdle(): Promise<'idle' | 'busy' | 'resubscribed'> {
-    if (this.closing || this.runs.size > 0 || (this.subscription?.inFlight ?? 0) > 0) return 'busy';
+    if (this.closing || this.runs.size > 0 || this.held.length > 0 || (this.subscription?.inFlight ?? 0) > 0) return 'busy';
     const { stats } = await this.client.getQueue(this.options.queue);
     if (stats.activeMsgNum === 0) return 'busy';
     if (!this.watchdog?.secondStrike()) return 'idle';
@@ -139,6 +183,7 @@ class TaskWorker implements Worker {
   private async shutdown(): Promise<void> {
     await this.watchdog?.close();
     const subscription = this.subscription;
+    for (const { delivery } of this.held.splice(0)) this.giveBack(delivery);
     await subscription?.setPrefetch(0).catch(() => {});
     if (this.runs.size > 0) {
       let timer: NodeJS.Timeout | undefined;

@@ -175,8 +175,8 @@ export class EmbeddedTransport implements Transport {
 
 /**
  * A push subscription on an engine consumer. Like the broker's, it hands the handler at most
- * `prefetch` unsettled messages: when the prefetch changes, the consumer is replaced, and messages
- * the old one leased wait here until there is room.
+ * `prefetch` unsettled messages: when the prefetch is lowered, messages the consumer already leased
+ * wait here until there is room (beyond the new prefetch, they go back to the queue).
  */
 class EmbeddedSubscription implements Subscription {
   private consumer: Consumer | null = null;
@@ -226,7 +226,8 @@ class EmbeddedSubscription implements Subscription {
     checkPrefetch(prefetch, 0);
     if (prefetch === this.current) return;
     this.current = prefetch;
-    this.start();
+    if (prefetch === 0 || !this.consumer) this.start();
+    else this.consumer.setPrefetch(prefetch);
     // Messages waiting beyond the new room go back to the queue.
     const room = Math.max(0, prefetch - this.unsettled.size);
     for (const w of this.waiting.splice(room)) this.giveBack(w.message, w.settle);

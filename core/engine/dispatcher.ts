@@ -96,6 +96,8 @@ export class Dispatcher {
       .finally(() => {
         state.pumping = false;
         if (state.demands.size === 0) this.queues.delete(queue);
+        // Asked for between the run's last look and now (a demand added, credit returned).
+        else if (state.again) this.pump(queue);
       });
   }
 

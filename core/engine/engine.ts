@@ -49,6 +49,8 @@ export interface ConsumeOptions {
 /** A push consumer. Its handler's promise settling gives the credit back. */
 export interface Consumer {
   readonly queue: string;
+  /** Changes how many unfinished messages it may hold (1-10000); those it holds still count. */
+  setPrefetch(prefetch: number): void;
   close(): void;
 }
 
@@ -343,7 +345,7 @@ export class Engine {
   consume(queue: string, options: ConsumeOptions, handler: (message: ReceivedMessage) => unknown): Consumer {
     this.checkOpen();
     checkQueueName(queue);
-    const prefetch = checkInteger('prefetch', options.prefetch, 1, 10_000);
+    let prefetch = checkInteger('prefetch', options.prefetch, 1, 10_000);
     if (options.visibilityTimeout !== undefined) checkInteger('visibilityTimeout', options.visibilityTimeout, 1, LIMITS.visibilityTimeoutMax);
     let visibilityMs = 0;
     let inFlight = 0;
@@ -368,6 +370,10 @@ export class Engine {
     };
     const consumer: Consumer = {
       queue,
+      setPrefetch: (next) => {
+        prefetch = checkInteger('prefetch', next, 1, 10_000);
+        if (!closed) this.dispatcher.creditReturned(queue);
+      },
       close: () => {
         closed = true;
         this.dispatcher.remove(queue, demand);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Engine, FakeClock, SqliteStore, type ReceivedMessage, type SpoolError } from '../../core/index.js';
+import { Engine, FakeClock, SqliteStore, type Consumer, type ReceivedMessage, type SpoolError } from '../../core/index.js';
 import { tempDir, testEngine } from '../helpers/engine.js';
 import { settle, throwsWith, until } from '../helpers/expect.js';
 
@@ -34,6 +34,30 @@ describe('consume', () => {
     expect(got[0]).toMatchObject({ dequeueCount: 1, receiptHandle: expect.any(String) as unknown });
     await settle();
     expect(await engine.stats('jobs')).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 0 });
+  });
+
+  it('keeps pushing when a consumer is replaced just as a pump of its queue ends', async () => {
+    // Replacing a consumer (a worker changing its prefetch) can land in the instant between a
+    // pump's last look at the demand and its end; at some number of microtasks after a delivery
+    // it does. Each count is tried.
+    for (let hops = 0; hops < 12; hops++) {
+      const { engine } = testEngine();
+      await engine.createQueue('jobs');
+      await engine.sendBatch('jobs', [{ body: 'a' }, { body: 'b' }, { body: 'c' }]);
+      const got: string[] = [];
+      const take = async (m: ReceivedMessage) => {
+        got.push(m.body);
+        await engine.delete('jobs', m.receiptHandle);
+      };
+      const first: Consumer = engine.consume('jobs', { prefetch: 1 }, async (m) => {
+        for (let i = 0; i < hops; i++) await null;
+        first.close();
+        engine.consume('jobs', { prefetch: 2 }, take);
+        await take(m);
+      });
+      await until(() => got.length === 3, `every message, with the consumer replaced ${hops} microtasks after a delivery`);
+      expect(got.sort()).toEqual(['a', 'b', 'c']);
+    }
   });
 
   it('pushes a delayed message when its delay is over', async () => {

@@ -71,15 +71,21 @@ export class Subscription {
   }
 
   /**
-   * Changes the prefetch (0 pauses). The engine's consumer is replaced; messages it already leased
-   * stay with the subscription and are pushed as room appears, so the client never has more than
-   * the new prefetch; held messages beyond it are released.
+   * Changes the prefetch (0 pauses: the engine's consumer is closed). Messages already leased stay
+   * with the subscription and are pushed as room appears, so the client never has more than the
+   * new prefetch; held messages beyond it are released.
    */
   setPrefetch(prefetch: number): void {
     if (this.ended || prefetch === this.prefetch) return;
-    this.consumer?.close();
     this.prefetch = prefetch;
-    this.consumer = this.openConsumer();
+    if (prefetch === 0) {
+      this.consumer?.close();
+      this.consumer = null;
+    } else if (this.consumer) {
+      this.consumer.setPrefetch(prefetch);
+    } else {
+      this.consumer = this.openConsumer();
+    }
     const room = Math.max(0, prefetch - this.pushed.size);
     for (const lease of this.held.splice(room)) this.drop(lease, true);
     this.pump();
