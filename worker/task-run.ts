@@ -162,12 +162,16 @@ export class TaskRun {
   private context(envelope: TaskEnvelope): TaskContext {
     const fields = this.fields;
     const log = this.deps.log;
+    const controller = this.controller;
     return {
       taskId: this.taskId,
       name: envelope.name,
       attempt: this.attempt,
       maxAttempts: envelope.maxAttempts,
-      signal: this.controller.signal,
+      // A getter: most handlers never look, and an AbortSignal costs microseconds to make.
+      get signal() {
+        return controller.signal;
+      },
       lastCheckpoint: envelope.checkpoint,
       progress: (value) => {
         this.pendingProgress = { value };
