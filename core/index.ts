@@ -14,10 +14,11 @@ export {
 export type { ReceivedMessage } from './engine/message.js';
 export type { SendInput } from './engine/validate.js';
 export { DEFAULT_ATTRIBUTES, type QueueAttributes, type QueueAttributesInput, type DeadLetterPolicy } from './engine/attributes.js';
-export type { DeadLetterNotice } from './store/sqlite/dead-letter.js';
+export type { DeadLetterNotice } from './store/rules.js';
 export { FakeClock, systemClock, type Clock } from './engine/clock.js';
 export { SqliteStore, DEFAULT_SQLITE_PATH, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
-export type { Store, StoreDurability, QueueRecord, QueueStats, CancelOutcome } from './store/store.js';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres/postgres-store.js';
+export type { Store, StoreDurability, StoreEvent, QueueRecord, QueueStats, CancelOutcome } from './store/store.js';
 export { SpoolError, ERROR_TABLE, ERROR_CODES, type ErrorCode, type ErrorSpec } from './errors.js';
 export { LIMITS } from './limits.js';
 export {

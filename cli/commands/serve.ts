@@ -1,12 +1,13 @@
 /** `spool serve`: runs a broker until SIGTERM or SIGINT (a second signal exits at once). */
 import type { CommandModule } from 'yargs';
-import { resolveServerOptions, type ServerOptionsInput } from '../../core/server/options.js';
+import { describeStore, resolveServerOptions, type ServerOptionsInput } from '../../core/server/options.js';
 import { closeOnSignals } from '../signals.js';
 
 interface ServeArgs {
   host?: string;
   port?: number;
   data?: string;
+  store?: string;
   durability?: string;
   config?: string;
   'log-level'?: string;
@@ -15,12 +16,13 @@ interface ServeArgs {
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
   command: 'serve',
-  describe: 'Run a broker (SQLite in --data); flags win over SPOOL_* env, which wins over --config',
+  describe: 'Run a broker (SQLite in --data, or PostgreSQL with --store); flags win over SPOOL_* env, which wins over --config',
   builder: (y) =>
     y
       .option('host', { type: 'string', describe: 'Address to bind [$SPOOL_HOST, default 127.0.0.1]' })
       .option('port', { type: 'number', describe: 'Port (0: any free one) [$SPOOL_PORT, default 7878]' })
-      .option('data', { type: 'string', describe: 'Data folder [$SPOOL_DATA, default ./data]' })
+      .option('data', { type: 'string', describe: 'Data folder of the SQLite store [$SPOOL_DATA, default ./data]' })
+      .option('store', { type: 'string', describe: "'sqlite', or postgres://user:pass@host:port/db to share one database between brokers [$SPOOL_STORE, default sqlite]" })
       .option('durability', {
         type: 'string',
         choices: ['fsync', 'process'],
@@ -34,6 +36,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     if (args.host !== undefined) flags.host = args.host;
     if (args.port !== undefined) flags.port = args.port;
     if (args.data !== undefined) flags.dataDir = args.data;
+    if (args.store !== undefined) flags.store = args.store;
     if (args.durability !== undefined) flags.durability = args.durability as ServerOptionsInput['durability'];
     if (args['log-level'] !== undefined) flags.logLevel = args['log-level'] as ServerOptionsInput['logLevel'];
     if (args['keep-leases-on-close'] !== undefined) flags.keepLeasesOnClose = args['keep-leases-on-close'];
@@ -41,7 +44,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     // Loaded here, not at the top: the other commands need none of the server's dependencies.
     const { startServer } = await import('../../core/server/server.js');
     const server = await startServer(options);
-    process.stdout.write(`spool: listening on ${server.url} (data ${options.databasePath}, durability ${options.durability})\n`);
+    process.stdout.write(`spool: listening on ${server.url} (store ${describeStore(options)}, durability ${options.durability})\n`);
 
     closeOnSignals(() => server.close(), 'shutting down');
   },

@@ -82,6 +82,7 @@ export class Engine {
   private readonly waiters = new Set<() => void>();
   private closing: Promise<void> | null = null;
   private unregisterClock: (() => void) | null = null;
+  private unwatch: (() => void) | null = null;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -102,6 +103,12 @@ export class Engine {
       onError: this.onError,
     });
     this.sweeper.start();
+    // A shared store reports other brokers' sends and queue changes (and its own commits).
+    this.unwatch =
+      this.store.watch?.((event) => {
+        if (event.kind === 'changed') this.attributeCache.delete(event.queue);
+        else this.dispatcher.wake(event.queue);
+      }) ?? null;
     // A fake clock's advance() waits for the commits its timers start (they may wait on disk syncs).
     if (this.clock instanceof FakeClock) this.unregisterClock = this.clock.waitFor(() => this.store.drained());
   }
@@ -394,6 +401,7 @@ export class Engine {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.sweeper.close();
+      this.unwatch?.();
       this.unregisterClock?.();
       for (const wakeUp of [...this.waiters]) wakeUp();
       await this.store.close();

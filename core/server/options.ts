@@ -38,6 +38,11 @@ export interface ServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /**
+   * Where messages live: 'sqlite' (the default: `<dataDir>/spool.db`, one broker per file) or a
+   * PostgreSQL URL `postgres://user:password@host:port/database`, which several brokers may share.
+   */
+  store: string;
   /** Folder of the SQLite database. */
   dataDir: string;
   /** `<dataDir>/spool.db`. */
@@ -57,6 +62,7 @@ const MiB = 1024 * 1024;
 export const DEFAULT_SERVER_OPTIONS: Readonly<Omit<ServerOptions, 'databasePath'>> = Object.freeze({
   host: '127.0.0.1',
   port: 7878,
+  store: 'sqlite',
   dataDir: './data',
   durability: 'fsync',
   logLevel: 'info',
@@ -73,7 +79,7 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<Omit<ServerOptions, 'databasePath'
   }),
 });
 
-type Kind = { type: 'string' } | { type: 'enum'; values: readonly string[] } | { type: 'boolean' } | { type: 'integer'; min: number; max: number };
+type Kind = { type: 'string' } | { type: 'store' } | { type: 'enum'; values: readonly string[] } | { type: 'boolean' } | { type: 'integer'; min: number; max: number };
 
 interface OptionSpec {
   /** Key in the input (`limits.` prefix for limits). */
@@ -87,6 +93,7 @@ const int = (min: number, max: number): Kind => ({ type: 'integer', min, max });
 const SPECS: OptionSpec[] = [
   { key: 'host', env: 'SPOOL_HOST', kind: { type: 'string' } },
   { key: 'port', env: 'SPOOL_PORT', kind: int(0, 65_535) },
+  { key: 'store', env: 'SPOOL_STORE', kind: { type: 'store' } },
   { key: 'dataDir', env: 'SPOOL_DATA', kind: { type: 'string' } },
   { key: 'durability', env: 'SPOOL_DURABILITY', kind: { type: 'enum', values: ['fsync', 'process'] } },
   { key: 'logLevel', env: 'SPOOL_LOG_LEVEL', kind: { type: 'enum', values: LOG_LEVELS } },
@@ -197,6 +204,9 @@ function check(spec: OptionSpec, value: unknown, source: string): unknown {
     case 'string':
       if (typeof value !== 'string' || value.trim() === '') throw fail('a non-empty string');
       return value;
+    case 'store':
+      if (typeof value !== 'string' || !(value === 'sqlite' || /^postgres(ql)?:\/\/./.test(value))) throw fail("'sqlite' or a postgres:// URL");
+      return value;
     case 'enum':
       if (typeof value !== 'string' || !kind.values.includes(value)) throw fail(`one of ${kind.values.join(', ')}`);
       return value;
@@ -214,6 +224,18 @@ function check(spec: OptionSpec, value: unknown, source: string): unknown {
 function assign(target: Omit<ServerOptions, 'databasePath'>, key: string, value: unknown): void {
   if (key.startsWith('limits.')) (target.limits as unknown as Record<string, unknown>)[key.slice(7)] = value;
   else (target as unknown as Record<string, unknown>)[key] = value;
+}
+
+/** The store for messages and logs: the SQLite file, or the PostgreSQL URL without its password. */
+export function describeStore(options: Pick<ServerOptions, 'store' | 'databasePath'>): string {
+  if (options.store === 'sqlite') return `SQLite ${options.databasePath}`;
+  try {
+    const url = new URL(options.store);
+    if (url.password) url.password = '***';
+    return `PostgreSQL ${url.toString()}`;
+  } catch {
+    return 'PostgreSQL';
+  }
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

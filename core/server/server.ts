@@ -1,6 +1,6 @@
 /**
  * The broker: the native HTTP API and the WebSocket endpoint on one port, over an engine on the
- * embedded SQLite store. `startServer()` resolves once it listens; it prints nothing (the CLI
+ * embedded SQLite store, or on PostgreSQL (`store`: a postgres:// URL) shared with other brokers. `startServer()` resolves once it listens; it prints nothing (the CLI
  * says where it listens). `close()` is graceful and idempotent:
  *   1. refuse new requests (503 CLOSED) and end pending long polls (they answer an empty list);
  *   2. close the WebSocket endpoint (stop pushing, release leases, close sockets with 1001);
@@ -12,7 +12,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import { Engine } from '../engine/engine.js';
+import { PostgresStore } from '../store/postgres/postgres-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
 import { buildApp } from './app.js';
 import { Lifecycle } from './lifecycle.js';
 import { Metrics } from './metrics.js';
@@ -46,7 +48,8 @@ export interface SpoolServer {
 /**
  * Starts a broker. Options are taken as given over the defaults (see resolveServerOptions for
  * config files and the environment). Throws SpoolError INVALID_PARAMETER for bad options,
- * STORE_LOCKED when another process holds the database, and listen errors (EADDRINUSE) as is.
+ * STORE_LOCKED when another process holds the database, STORE_FAILED when PostgreSQL cannot be
+ * reached, STORE_SCHEMA_MISMATCH when its schema is newer, and listen errors (EADDRINUSE) as is.
  */
 export async function startServer(input: StartServerOptions = {}): Promise<SpoolServer> {
   const { engine: givenEngine, logger, databasePath: _derived, ...flags } = input;
@@ -54,17 +57,15 @@ export async function startServer(input: StartServerOptions = {}): Promise<Spool
   const metrics = new Metrics();
   const lifecycle = new Lifecycle();
   let log: (err: unknown) => void = () => {};
-  const engine =
-    givenEngine ??
-    new Engine({
-      store: new SqliteStore({ path: options.databasePath, durability: options.durability, onCommit: metrics.observeCommit }),
-      onError: (err) => log(err),
-    });
+  const store = givenEngine ? null : openStore(options, metrics, (err) => log(err));
+  const engine = givenEngine ?? new Engine({ store: store!, onError: (err) => log(err) });
   const ownsEngine = givenEngine === undefined;
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   if (ownsEngine) cleanups.push(() => engine.close());
 
   try {
+    // Fail at start, not at the first request, when PostgreSQL is unreachable or its schema too new.
+    if (store instanceof PostgresStore) await store.ready();
     const app = buildApp({ engine, limits: options.limits, lifecycle, metrics, logger: logger ?? options.logLevel });
     log = (err) => app.log.error({ err }, 'background work failed');
     cleanups.push(metrics.follow(engine));
@@ -97,6 +98,11 @@ export async function startServer(input: StartServerOptions = {}): Promise<Spool
     await runAll(cleanups.reverse()).catch(() => {});
     throw err;
   }
+}
+
+function openStore(options: ServerOptions, metrics: Metrics, onError: (err: unknown) => void): Store {
+  if (options.store === 'sqlite') return new SqliteStore({ path: options.databasePath, durability: options.durability, onCommit: metrics.observeCommit });
+  return new PostgresStore({ connectionString: options.store, durability: options.durability, onError });
 }
 
 /** Waits for fastify to close (in-flight requests answered); past the timeout, cuts connections. */

@@ -1,7 +1,7 @@
 /**
  * The Store: everything the engine needs from durable storage, asynchronous, with no SQL dialect,
- * connection or transaction in its signatures. SQLite (core/store/sqlite) implements it; PostgreSQL
- * will too. Every method that writes resolves only after its write is committed (and, for sends,
+ * connection or transaction in its signatures. SQLite (core/store/sqlite) and PostgreSQL
+ * (core/store/postgres) implement it. Every method that writes resolves only after its write is committed (and, for sends,
  * deletes, completes and queue changes, synced); operations that arrive together may share one
  * commit. Failures reject with SpoolError codes: QUEUE_NOT_FOUND, QUEUE_EXISTS, BACKLOG_FULL,
  * RECEIPT_HANDLE_STALE, INVALID_DEAD_LETTER_POLICY, QUEUE_IS_DEAD_LETTER_TARGET, REWIND_*, STORE_*.
@@ -79,6 +79,16 @@ export interface ExpireResult extends WakeResult {
   nextDueAt: number | null;
 }
 
+/**
+ * A change the engine did not cause itself, or learns of only after a commit: 'ready' when a queue
+ * gained ready messages, 'changed' when a queue was created, changed or deleted (drop what is
+ * cached of it).
+ */
+export interface StoreEvent {
+  kind: 'ready' | 'changed';
+  queue: string;
+}
+
 export interface Store {
   createQueue(name: string, attributes: QueueAttributes, now: number): Promise<{ created: boolean; queue: QueueRecord }>;
   getQueue(name: string): Promise<QueueRecord | null>;
@@ -122,6 +132,12 @@ export interface Store {
   /** Moves a dead-letter queue's messages back to their source queues. */
   redrive(deadLetterQueue: string, now: number): Promise<{ moved: number } & WakeResult>;
   stats(queue: string, now: number): Promise<QueueStats>;
+  /**
+   * Optional, for stores that several processes share: reports StoreEvents from writes this engine
+   * did not make (other brokers on the same database) and its own sends once committed (so a claim
+   * that ran before the commit is retried). Returns a function that unsubscribes.
+   */
+  watch?(listener: (event: StoreEvent) => void): () => void;
   /** Resolves once every operation submitted so far has been answered. */
   drained(): Promise<void>;
   /** Resolves when pending work is committed and the store is closed; idempotent. */

@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Engine, FakeClock, SqliteStore, type Consumer, type ReceivedMessage, type SpoolError } from '../../core/index.js';
-import { tempDir, testEngine } from '../helpers/engine.js';
+import { Engine, FakeClock, type Consumer, type ReceivedMessage, type SpoolError } from '../../core/index.js';
+import { testEngine, testStore } from '../helpers/engine.js';
 import { settle, throwsWith, until } from '../helpers/expect.js';
 
 /** A handler whose calls stay unfinished until the test finishes them. */
@@ -190,7 +189,7 @@ describe('consume', () => {
   it('leaves the lease to expire when the handler throws, and reports the error', async () => {
     const clock = new FakeClock();
     const errors: SpoolError[] = [];
-    const engine = new Engine({ store: new SqliteStore({ path: join(tempDir(), 'spool.db') }), clock, onError: (e) => errors.push(e) });
+    const engine = new Engine({ store: testStore(), clock, onError: (e) => errors.push(e) });
     try {
       await engine.createQueue('jobs');
       const got: ReceivedMessage[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { testEngine } from '../helpers/engine.js';
+import { STORE_KIND, testEngine } from '../helpers/engine.js';
 
-describe('engine on SQLite', () => {
+describe(`engine on ${STORE_KIND}`, () => {
   it('sends, receives by priority then age, and deletes with the current receipt', async () => {
     const { engine } = testEngine();
     await engine.createQueue('jobs');

@@ -39,7 +39,14 @@ export async function until(cond: () => boolean, what = 'the condition', timeout
   }
 }
 
-/** Lets pending commits, wake-ups and deliveries run (a number of event-loop turns). */
+/**
+ * Lets pending commits, wake-ups and deliveries run (a number of event-loop turns). On PostgreSQL
+ * they are network round trips, not turns of this loop: there it also waits a little real time.
+ */
 export async function settle(turns = 20): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  if (process.env.SPOOL_TEST_STORE === 'postgres') {
+    await new Promise<void>((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }

@@ -9,7 +9,7 @@
  * them from the table, which then reflects exactly what the transaction holds.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import { STATE } from './rows.js';
+import { STATE } from '../rows.js';
 
 export type MessageState = (typeof STATE)[keyof typeof STATE];
 

@@ -7,30 +7,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { QueueCounts } from './counts.js';
 import type { MessageWriter } from './enqueue.js';
-import type { QueueDirectory, QueueRow } from './queues.js';
-import { STATE } from './rows.js';
-
-export type DeadLetterReason = 'maxReceiveCount' | 'maxTimeToLive';
-
-/** What a dead-letter decision needs to know of a message. */
-export interface DeadLetterCandidate {
-  id: number;
-  state: number;
-  dequeue_count: number;
-  reply_to: string | null;
-  correlation_id: string | null;
-}
-
-/** The JSON body of the notice posted to a dead-lettered message's replyTo queue. */
-export interface DeadLetterNotice {
-  event: 'deadLetter';
-  msgId: string;
-  queue: string;
-  deadLetterQueue: string;
-  reason: DeadLetterReason;
-  dequeueCount: number;
-  correlationId: string | null;
-}
+import type { QueueDirectory } from './queues.js';
+import { STATE, type DeadLetterCandidate, type QueueRow } from '../rows.js';
+import { deadLetterNoticeMessage, receivesUsedUp, type DeadLetterReason } from '../rules.js';
 
 export class DeadLetters {
   private readonly move: Statement<[number, number, string, number]>;
@@ -47,8 +26,7 @@ export class DeadLetters {
 
   /** True when the queue's receive-count policy says this delivery count is used up. */
   receivesUsedUp(queue: QueueRow, dequeueCount: number): boolean {
-    const policy = queue.attributes.deadLetterPolicy;
-    return policy?.policy === 0 && dequeueCount >= (policy.maxReceiveCount ?? Infinity);
+    return receivesUsedUp(queue.attributes, dequeueCount);
   }
 
   /**
@@ -64,29 +42,11 @@ export class DeadLetters {
     const woken = [target.name];
     const replyQueue = message.reply_to === null ? null : this.queues.find(message.reply_to);
     if (replyQueue) {
-      const notice: DeadLetterNotice = {
-        event: 'deadLetter',
-        msgId: String(message.id),
-        queue: queue.name,
-        deadLetterQueue: target.name,
-        reason,
-        dequeueCount: message.dequeue_count,
-        correlationId: message.correlation_id,
-      };
-      this.writer.insertOne(
-        replyQueue.id,
-        {
-          body: JSON.stringify(notice),
-          priority: 0,
-          visibleAt: now,
-          attributes: { 'spool.event': 'deadLetter' },
-          dedupId: null,
-          replyTo: null,
-          correlationId: message.correlation_id,
-        },
+      const notice = deadLetterNoticeMessage(
+        { msgId: String(message.id), queue: queue.name, deadLetterQueue: target.name, reason, dequeueCount: message.dequeue_count, correlationId: message.correlation_id },
         now,
-        null,
       );
+      this.writer.insertOne(replyQueue.id, notice, now, null);
       woken.push(replyQueue.name);
     }
     return woken;

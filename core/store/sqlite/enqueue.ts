@@ -5,11 +5,11 @@
  *   (ready, leased, delayed) would exceed maxMsgHeapNum. Duplicates store nothing, so they do not count.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import { SpoolError } from '../../errors.js';
+import { checkBacklog } from '../rules.js';
 import type { NewMessage } from '../store.js';
 import type { QueueCounts } from './counts.js';
 import type { QueueRow } from './queues.js';
-import { STATE } from './rows.js';
+import { STATE } from '../rows.js';
 
 type InsertParams = [number, number, number, number, number, string, string | null, string | null, string | null, string | null];
 
@@ -33,9 +33,7 @@ export class MessageWriter {
     const seen = messages.some((m) => m.dedupId !== null) ? this.duplicates(queue.id, messages, now) : null;
     const backlog = this.counts.backlog(queue.id);
     const stored = seen === null ? messages.length : messages.length - seen.count;
-    if (backlog + stored > queue.attributes.maxMsgHeapNum) {
-      throw new SpoolError('BACKLOG_FULL', `queue ${JSON.stringify(queue.name)} holds ${backlog} messages; its maxMsgHeapNum is ${queue.attributes.maxMsgHeapNum}`);
-    }
+    checkBacklog(queue.name, queue.attributes, backlog, stored);
     const ids: string[] = [];
     const inBatch = new Map<string, number>();
     for (let i = 0; i < messages.length; i++) {

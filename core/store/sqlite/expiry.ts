@@ -11,9 +11,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ExpireResult, WakeResult } from '../store.js';
 import type { QueueCounts } from './counts.js';
-import type { DeadLetterCandidate, DeadLetters } from './dead-letter.js';
+import type { DeadLetters } from './dead-letter.js';
 import type { QueueDirectory } from './queues.js';
-import { STATE } from './rows.js';
+import { STATE, type DeadLetterCandidate } from '../rows.js';
 
 const EXPIRE_BATCH = 2000;
 const SWEEP_BATCH = 5000;

@@ -7,13 +7,13 @@
  * RECEIPT_HANDLE_STALE and changes nothing.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import { SpoolError } from '../../errors.js';
+import { staleReceipt } from '../rules.js';
 import type { CancelOutcome, LeasedMessage, NewMessage, Receipt } from '../store.js';
 import type { QueueCounts } from './counts.js';
-import type { DeadLetterCandidate, DeadLetters } from './dead-letter.js';
+import type { DeadLetters } from './dead-letter.js';
 import type { MessageWriter } from './enqueue.js';
 import type { QueueDirectory, QueueRow } from './queues.js';
-import { deliveryOrder, MESSAGE_COLUMNS, STATE, toLeasedMessage, type MessageTuple } from './rows.js';
+import { deliveryOrder, MESSAGE_COLUMNS, STATE, toLeasedMessage, type DeadLetterCandidate, type MessageTuple } from '../rows.js';
 
 const CURRENT_LEASE = `id = ? AND queue_id = ? AND state = ${STATE.leased} AND lease_token = ? AND visible_at > ?`;
 
@@ -133,7 +133,7 @@ export class Leases {
 
   private current(queue: QueueRow, r: Receipt, now: number): DeadLetterCandidate {
     const row = this.currentStmt.get(Number(r.msgId), queue.id, r.leaseToken, now);
-    if (!row) throw new SpoolError('RECEIPT_HANDLE_STALE', 'receipt handle is not the current lease of this message (lease expired, message received again, or deleted)');
+    if (!row) throw staleReceipt();
     return row;
   }
 }

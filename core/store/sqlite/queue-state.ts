@@ -3,11 +3,11 @@
  * (deleted messages enqueued since a time become ready again, in production order).
  */
 import type { Database, Statement } from 'better-sqlite3';
-import { SpoolError } from '../../errors.js';
+import { checkRewind } from '../rules.js';
 import type { QueueStats } from '../store.js';
 import type { QueueCounts } from './counts.js';
 import type { QueueDirectory } from './queues.js';
-import { STATE } from './rows.js';
+import { STATE } from '../rows.js';
 
 export class QueueState {
   private readonly oldest: Statement<[number], { t: number | null }>;
@@ -34,11 +34,7 @@ export class QueueState {
 
   rewind(name: string, since: number, now: number): number {
     const queue = this.queues.get(name);
-    const windowMs = queue.attributes.rewindSeconds * 1000;
-    if (windowMs === 0) throw new SpoolError('REWIND_NOT_ENABLED', `queue ${JSON.stringify(name)} has rewindSeconds 0; set it to keep deleted messages for rewind`);
-    if (since < now - windowMs || since > now) {
-      throw new SpoolError('REWIND_TIME_INVALID', `rewind time must lie within the last ${queue.attributes.rewindSeconds} seconds`);
-    }
+    checkRewind(name, queue.attributes, since, now);
     const count = this.rewindStmt.run(now, queue.id, since).changes;
     this.counts.move(queue.id, STATE.kept, STATE.ready, count);
     return count;

@@ -4,27 +4,13 @@
  * writer of the queues table, so the cache stays exact (a failed commit clears it).
  */
 import type { Database, Statement } from 'better-sqlite3';
-import { SpoolError } from '../../errors.js';
-import { LIMITS } from '../../limits.js';
 import type { QueueAttributes } from '../../engine/attributes.js';
+import { QUEUE_COLUMNS, toQueueRow, toRecord, type QueueRow, type RawQueueRow } from '../rows.js';
+import { checkDeadLetterTarget, checkDeletable, queueNotFound } from '../rules.js';
 import type { ListQueuesQuery, QueueRecord } from '../store.js';
 import type { QueueCounts } from './counts.js';
 
-export interface QueueRow {
-  id: number;
-  name: string;
-  attributes: QueueAttributes;
-  createdAt: number;
-  modifiedAt: number;
-}
-
-interface RawQueueRow {
-  id: number;
-  name: string;
-  attributes: string;
-  created_at: number;
-  modified_at: number;
-}
+export type { QueueRow };
 
 export class QueueDirectory {
   private cache = new Map<string, QueueRow | null>();
@@ -41,7 +27,7 @@ export class QueueDirectory {
   private readonly page: Statement<[string, string, number, number], RawQueueRow>;
 
   constructor(db: Database, private readonly counts: QueueCounts) {
-    const columns = 'id, name, attributes, created_at, modified_at';
+    const columns = QUEUE_COLUMNS;
     this.byName = db.prepare(`SELECT ${columns} FROM queues WHERE name = ?`);
     this.nameById = db.prepare('SELECT name FROM queues WHERE id = ?');
     this.all = db.prepare(`SELECT ${columns} FROM queues`);
@@ -79,7 +65,7 @@ export class QueueDirectory {
 
   get(name: string): QueueRow {
     const row = this.find(name);
-    if (!row) throw new SpoolError('QUEUE_NOT_FOUND', `queue ${JSON.stringify(name)} does not exist`);
+    if (!row) throw queueNotFound(name);
     return row;
   }
 
@@ -106,10 +92,7 @@ export class QueueDirectory {
 
   delete(name: string): void {
     const row = this.get(name);
-    const sources = this.sourcesOf.all(name).filter((s) => s.name !== name);
-    if (sources.length > 0) {
-      throw new SpoolError('QUEUE_IS_DEAD_LETTER_TARGET', `queue ${JSON.stringify(name)} is the dead-letter queue of ${sources.map((s) => s.name).join(', ')}; unbind it first`);
-    }
+    checkDeletable(name, this.deadLetterSources(name));
     this.removeMessages.run(row.id);
     this.removeDedup.run(row.id);
     this.remove.run(row.id);
@@ -140,30 +123,13 @@ export class QueueDirectory {
     this.cache.clear();
   }
 
-  /** CMQ's rules: the target exists, is not itself a source, has no policy, and serves ≤ 6 sources. */
   private checkDeadLetterTarget(name: string, attributes: QueueAttributes): void {
     const target = attributes.deadLetterPolicy?.deadLetterQueue;
     if (target === undefined) return;
-    if (target === name) throw new SpoolError('INVALID_DEAD_LETTER_POLICY', 'a queue cannot be its own dead-letter queue');
-    const dlq = this.find(target);
-    if (!dlq) throw new SpoolError('INVALID_DEAD_LETTER_POLICY', `dead-letter queue ${JSON.stringify(target)} does not exist`);
-    if (dlq.attributes.deadLetterPolicy) {
-      throw new SpoolError('INVALID_DEAD_LETTER_POLICY', `queue ${JSON.stringify(target)} has a dead-letter policy of its own; dead-letter queues do not nest`);
-    }
-    if (this.deadLetterSources(name).length > 0) {
-      throw new SpoolError('INVALID_DEAD_LETTER_POLICY', `queue ${JSON.stringify(name)} is a dead-letter queue; dead-letter queues do not nest`);
-    }
-    const sources = this.deadLetterSources(target).filter((s) => s !== name);
-    if (sources.length >= LIMITS.deadLetterSourcesMax) {
-      throw new SpoolError('INVALID_DEAD_LETTER_POLICY', `queue ${JSON.stringify(target)} already serves ${sources.length} source queues (at most ${LIMITS.deadLetterSourcesMax})`);
-    }
+    checkDeadLetterTarget(name, target, {
+      target: target === name ? null : (this.find(target)?.attributes ?? null),
+      sourcesOfQueue: this.deadLetterSources(name),
+      sourcesOfTarget: this.deadLetterSources(target),
+    });
   }
-}
-
-function toQueueRow(raw: RawQueueRow): QueueRow {
-  return { id: raw.id, name: raw.name, attributes: JSON.parse(raw.attributes) as QueueAttributes, createdAt: raw.created_at, modifiedAt: raw.modified_at };
-}
-
-export function toRecord(row: QueueRow): QueueRecord {
-  return { name: row.name, attributes: row.attributes, createdAt: row.createdAt, modifiedAt: row.modifiedAt };
 }

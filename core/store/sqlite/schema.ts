@@ -5,10 +5,7 @@
  * Message states: 0 ready, 1 leased, 2 delayed (or released with a delay), 3 deleted but kept for
  * rewind. Per-state counts live in memory (counts.ts).
  */
-export interface Migration {
-  version: number;
-  sql: string;
-}
+import { latestVersion, type Migration } from '../migrations.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -57,4 +54,4 @@ CREATE INDEX dedup_expires ON dedup(expires_at);
   },
 ];
 
-export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+export const SCHEMA_VERSION = latestVersion(MIGRATIONS);

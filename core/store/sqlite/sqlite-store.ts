@@ -16,6 +16,7 @@ import { GroupCommit, type CommitInfo } from './group-commit.js';
 import { Leases } from './lease.js';
 import { QueueDirectory } from './queues.js';
 import { QueueState } from './queue-state.js';
+import { checkSchemaVersion } from '../migrations.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 export interface SqliteStoreOptions {
@@ -201,12 +202,7 @@ function openDatabase(path: string): Database.Database {
 
 function migrate(db: Database.Database, path: string): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) {
-    throw new SpoolError(
-      'STORE_SCHEMA_MISMATCH',
-      `${path} has schema version ${current}, but this Spool knows versions up to ${SCHEMA_VERSION}: it was written by a newer Spool; upgrade Spool to open it`,
-    );
-  }
+  checkSchemaVersion(path, current, SCHEMA_VERSION);
   for (const migration of MIGRATIONS) {
     if (migration.version <= current) continue;
     db.transaction(() => {

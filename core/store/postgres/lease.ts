@@ -1,0 +1,127 @@
+/**
+ * Leases: claim ready messages, and the operations that need the current lease (ack, change
+ * visibility, release, complete), plus cancel and unclaim.
+ *
+ * A claim takes the highest-priority, oldest ready rows with FOR UPDATE SKIP LOCKED: brokers
+ * claiming one queue at once each get different rows and never wait on each other. A lease is
+ * current while the row is leased (state 1), carries the receipt's token and has not reached its
+ * visible_at; anything else (expired, re-leased with a new token, deleted) fails with
+ * RECEIPT_HANDLE_STALE and changes nothing. Every check of the lease is part of the statement that
+ * acts on it, so a lease expired and claimed by another broker meanwhile is never acted on.
+ */
+import type { CancelOutcome, LeasedMessage, NewMessage, Receipt } from '../store.js';
+import { receivesUsedUp, staleReceipt } from '../rules.js';
+import { CANDIDATE_COLUMNS, deliveryOrder, MESSAGE_COLUMNS, STATE, toLeasedMessage, type DeadLetterCandidate, type MessageTuple } from '../rows.js';
+import type { Client } from './connection.js';
+import type { DeadLetters } from './dead-letter.js';
+import { insertMessages } from './enqueue.js';
+import type { QueueRow } from '../rows.js';
+
+const CURRENT_LEASE = `id = $1 AND queue_id = $2 AND state = ${STATE.leased} AND lease_token = $3 AND visible_at > $4`;
+/** The same test for many receipts at once: rows of unnest($1 ids, $3 tokens) as r. */
+const CURRENT_LEASES = `m.id = r.id AND m.queue_id = $2 AND m.state = ${STATE.leased} AND m.lease_token = r.token AND m.visible_at > $4`;
+
+const CLAIM = {
+  name: 'spool_claim',
+  text: `UPDATE messages SET state = ${STATE.leased}, visible_at = $1, lease_token = $2, dequeue_count = dequeue_count + 1,
+           first_dequeue_time = coalesce(first_dequeue_time, $3)
+         WHERE id IN (SELECT id FROM messages WHERE queue_id = $4 AND state = ${STATE.ready} ORDER BY priority DESC, id LIMIT $5 FOR UPDATE SKIP LOCKED)
+         RETURNING ${MESSAGE_COLUMNS}`,
+  rowMode: 'array' as const,
+};
+
+const DELETE_LEASED = {
+  name: 'spool_delete_leased',
+  text: `DELETE FROM messages m USING unnest($1::bigint[], $3::bigint[]) AS r(id, token) WHERE ${CURRENT_LEASES} RETURNING m.id`,
+};
+
+// With rewind on, a deleted message is kept (state 3) until rewindSeconds have passed.
+const KEEP_LEASED = {
+  name: 'spool_keep_leased',
+  text: `UPDATE messages m SET state = ${STATE.kept}, deleted_at = $4, lease_token = NULL
+         FROM unnest($1::bigint[], $3::bigint[]) AS r(id, token) WHERE ${CURRENT_LEASES} RETURNING m.id`,
+};
+
+const EXTEND = {
+  name: 'spool_extend',
+  text: `UPDATE messages SET visible_at = $5, body = coalesce($6::bytea, body) WHERE ${CURRENT_LEASE} RETURNING id`,
+};
+
+const UNCLAIM = {
+  name: 'spool_unclaim',
+  text: `UPDATE messages m SET state = ${STATE.ready}, visible_at = $4, lease_token = NULL, dequeue_count = m.dequeue_count - 1,
+           first_dequeue_time = CASE WHEN m.dequeue_count = 1 THEN NULL ELSE m.first_dequeue_time END
+         FROM unnest($1::bigint[], $3::bigint[]) AS r(id, token) WHERE ${CURRENT_LEASES} RETURNING m.id`,
+};
+
+export class Leases {
+  constructor(private readonly deadLetters: DeadLetters) {}
+
+  async claim(c: Client, queue: QueueRow, max: number, leaseUntil: number, leaseToken: number, now: number): Promise<LeasedMessage[]> {
+    const { rows } = await c.query<MessageTuple>({ ...CLAIM, values: [leaseUntil, leaseToken, now, queue.id, max] });
+    // Bodies are stored as UTF-8 bytes (schema.ts).
+    for (const row of rows) row[7] = (row[7] as unknown as Buffer).toString('utf8');
+    // RETURNING follows no ORDER BY: restore priority, then age.
+    return rows.sort(deliveryOrder).map(toLeasedMessage);
+  }
+
+  /** Deletes each receipt's message if its lease is current; null on success. */
+  async ack(c: Client, queue: QueueRow, receipts: Receipt[], now: number): Promise<(null | 'RECEIPT_HANDLE_STALE')[]> {
+    const done = await this.remove(c, queue, receipts, now);
+    // A handle given twice is deleted once: the second finds no current lease, as in SQLite.
+    return receipts.map((r) => (done.delete(Number(r.msgId)) ? null : 'RECEIPT_HANDLE_STALE'));
+  }
+
+  /** Moves a current lease's end (and maybe body): one statement, no transaction needed. */
+  async extend(c: Client, queue: QueueRow, r: Receipt, visibleAt: number, now: number, body: string | undefined): Promise<void> {
+    const { rowCount } = await c.query({ ...EXTEND, values: [Number(r.msgId), queue.id, r.leaseToken, now, visibleAt, body === undefined ? null : Buffer.from(body, 'utf8')] });
+    if (rowCount === 0) throw staleReceipt();
+  }
+
+  /** Gives a lease up (in a transaction); returns the queues that gained ready messages. */
+  async release(c: Client, queue: QueueRow, r: Receipt, visibleAt: number, now: number): Promise<string[]> {
+    const message = await this.current(c, queue, r, now);
+    const deadLettered = receivesUsedUp(queue.attributes, message.dequeue_count) ? await this.deadLetters.deadLetter(c, message, queue, 'maxReceiveCount', now) : null;
+    if (deadLettered) return deadLettered;
+    const state = visibleAt > now ? STATE.delayed : STATE.ready;
+    await c.query('UPDATE messages SET state = $1, visible_at = $2, lease_token = NULL WHERE id = $3', [state, visibleAt, message.id]);
+    return state === STATE.ready ? [queue.name] : [];
+  }
+
+  /** In a transaction. */
+  async cancel(c: Client, queue: QueueRow, msgId: string, now: number): Promise<CancelOutcome> {
+    const id = Number(msgId);
+    const { rows } = await c.query<{ state: number; visible_at: number }>('SELECT state, visible_at FROM messages WHERE id = $1 AND queue_id = $2 FOR UPDATE', [id, queue.id]);
+    const row = rows[0];
+    if (!row || row.state === STATE.kept) return 'gone';
+    if (row.state === STATE.leased && row.visible_at > now) return 'running';
+    await c.query('DELETE FROM messages WHERE id = $1', [id]);
+    return 'removed';
+  }
+
+  /** Undoes claims whose messages nobody saw: ready again, delivery not counted. */
+  async unclaim(c: Client, queue: QueueRow, receipts: Receipt[], now: number): Promise<string[]> {
+    const { rowCount } = await c.query({ ...UNCLAIM, values: [receipts.map((r) => Number(r.msgId)), queue.id, receipts.map((r) => r.leaseToken), now] });
+    return (rowCount ?? 0) > 0 ? [queue.name] : [];
+  }
+
+  /** In a transaction: the delete and the reply commit together, or neither. */
+  async complete(c: Client, queue: QueueRow, replyQueue: QueueRow, receipt: Receipt, reply: NewMessage, now: number): Promise<string> {
+    if ((await this.remove(c, queue, [receipt], now)).size === 0) throw staleReceipt();
+    const [msgId] = await insertMessages(c, replyQueue.id, [reply], now, null);
+    return msgId!;
+  }
+
+  /** Deletes (or keeps, for rewind) the messages whose leases are current; returns their ids. */
+  private async remove(c: Client, queue: QueueRow, receipts: Receipt[], now: number): Promise<Set<number>> {
+    const statement = queue.attributes.rewindSeconds > 0 ? KEEP_LEASED : DELETE_LEASED;
+    const { rows } = await c.query<{ id: number }>({ ...statement, values: [receipts.map((r) => Number(r.msgId)), queue.id, receipts.map((r) => r.leaseToken), now] });
+    return new Set(rows.map((row) => row.id));
+  }
+
+  private async current(c: Client, queue: QueueRow, r: Receipt, now: number): Promise<DeadLetterCandidate> {
+    const { rows } = await c.query<DeadLetterCandidate>(`SELECT ${CANDIDATE_COLUMNS} FROM messages WHERE ${CURRENT_LEASE} FOR UPDATE`, [Number(r.msgId), queue.id, r.leaseToken, now]);
+    if (!rows[0]) throw staleReceipt();
+    return rows[0];
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * What only the SQLite store has: its file (ownership, schema version, folder creation), its group
+ * commit's syncs, and openEngine's durability modes. The PostgreSQL store's own checks are in
+ * test/postgres/.
+ */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { Engine, FakeClock, openEngine, SqliteStore } from '../../core/index.js';
+import { tempDir } from '../helpers/engine.js';
+import { throwsWith } from '../helpers/expect.js';
+
+describe('durability modes', () => {
+  it("works in 'process' durability mode too", async () => {
+    const path = join(tempDir(), 'spool.db');
+    const clock = new FakeClock();
+    const first = openEngine({ path, durability: 'process', clock });
+    await first.createQueue('jobs');
+    const msgId = await first.send('jobs', { body: 'kept' });
+    await first.close();
+    const second = openEngine({ path, clock });
+    try {
+      expect(await second.receive('jobs')).toMatchObject({ msgId, body: 'kept' });
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe('group commit', () => {
+  async function commitsOf(durability: 'fsync' | 'process') {
+    const events: string[] = [];
+    const store = new SqliteStore({ path: join(tempDir(), 'spool.db'), durability, onCommit: ({ ops, synced }) => events.push(`commit ${ops} ${synced ? 'synced' : 'unsynced'}`) });
+    const engine = new Engine({ store, clock: new FakeClock(), sweepIntervalMs: 3_600_000 });
+    try {
+      await engine.createQueue('jobs');
+      events.length = 0;
+      await Promise.all(Array.from({ length: 100 }, (_, i) => engine.send('jobs', { body: `m${i}` }).then(() => events.push('ack'))));
+      const untilLastAck = events.slice();
+      expect((await engine.stats('jobs')).activeMsgNum).toBe(100);
+      return untilLastAck;
+    } finally {
+      await engine.close();
+    }
+  }
+
+  it('sends that arrive together share a synced commit, and none is acknowledged before it', async () => {
+    const events = await commitsOf('fsync');
+    const commits = events.filter((e) => e.startsWith('commit'));
+    expect(commits.length).toBeLessThan(10);
+    expect(commits.every((e) => e.endsWith(' synced'))).toBe(true);
+    expect(events[0]).toMatch(/^commit /);
+    // Every ack follows the commit that holds it: the acks after each commit never outnumber its operations.
+    let committed = 0;
+    for (const e of events) {
+      if (e === 'ack') expect(--committed).toBeGreaterThanOrEqual(0);
+      else committed += Number(e.split(' ')[1]);
+    }
+  });
+
+  it("in 'process' mode commits without a sync", async () => {
+    const events = await commitsOf('process');
+    expect(events.filter((e) => e.startsWith('commit')).every((e) => e.endsWith(' unsynced'))).toBe(true);
+  });
+});
+
+describe('the database file', () => {
+  it('written by a newer Spool (higher user_version) is refused with STORE_SCHEMA_MISMATCH', async () => {
+    const path = join(tempDir(), 'spool.db');
+    const store = new SqliteStore({ path });
+    await store.close();
+    const db = new Database(path);
+    const known = db.pragma('user_version', { simple: true }) as number;
+    expect(known).toBeGreaterThan(0);
+    db.pragma(`user_version = ${known + 1}`);
+    db.close();
+
+    const err = throwsWith(() => new SqliteStore({ path }), 'STORE_SCHEMA_MISMATCH');
+    expect(err.message).toContain(`version ${known + 1}`);
+
+    // The file is left as it was, and is not held open: once fixed it opens again.
+    const fix = new Database(path);
+    expect(fix.pragma('user_version', { simple: true })).toBe(known + 1);
+    fix.pragma(`user_version = ${known}`);
+    fix.close();
+    await new SqliteStore({ path }).close();
+  });
+
+  it('is owned by one store at a time: a second one fails with STORE_LOCKED', async () => {
+    const path = join(tempDir(), 'spool.db');
+    const engine = new Engine({ store: new SqliteStore({ path }), clock: new FakeClock() });
+    try {
+      await engine.createQueue('jobs');
+      await engine.send('jobs', { body: 'x' });
+      throwsWith(() => new SqliteStore({ path }), 'STORE_LOCKED');
+      // The first store is unharmed.
+      expect((await engine.receive('jobs'))!.body).toBe('x');
+    } finally {
+      await engine.close();
+    }
+    await new SqliteStore({ path }).close();
+  });
+
+  it('is created with its folder when missing', async () => {
+    const path = join(tempDir(), 'nested', 'deeper', 'spool.db');
+    const engine = openEngine({ path, clock: new FakeClock() });
+    try {
+      expect((await engine.createQueue('jobs')).created).toBe(true);
+    } finally {
+      await engine.close();
+    }
+  });
+});
