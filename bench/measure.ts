@@ -64,7 +64,7 @@ export function fmt(value: number): string {
 /** Prints rows as a table with aligned columns; numeric-looking cells are right-aligned. */
 export function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const numeric = /^[-\d.,/ %≥]+$/;
+  const numeric = /^[-\d.,/ %≥≤×()–]+$/;
   const line = (cells: string[]) =>
     cells.map((c, i) => (numeric.test(c) && i > 0 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   console.log(line(header));

@@ -8,9 +8,10 @@
  * clock in ms with sub-ms resolution: performance.timeOrigin + performance.now(). On one machine
  * the processes share the system clock, so differences are meaningful to a few µs.
  */
-import { SpoolClient, type Subscription } from '../core/index.js';
+import { LIMITS, SpoolClient, type Subscription } from '../core/index.js';
 import { Latencies } from './measure.js';
-import type { BenchReply, BenchRequest, CollectResult, PacedResult, PipelinedResult, SequentialResult } from './server-ipc.js';
+import { serveAgent } from './processes.js';
+import type { BenchRequest, CollectResult, FillResult, PacedResult, PipelinedResult, SequentialResult, StopResult } from './server-ipc.js';
 
 const BODY_BYTES = 100;
 const WARMUP_QUEUE = 'bench-warmup';
@@ -61,7 +62,7 @@ async function sequential(queue: string, transport: 'http' | 'ws', seconds: numb
 }
 
 /** Keeps `window` sendWs requests in flight for `seconds`, then waits for the last replies. */
-async function pipelined(queue: string, seconds: number, window: number): Promise<PipelinedResult> {
+async function pipelined(queues: string[], seconds: number, window: number): Promise<PipelinedResult> {
   const c = connected();
   const cpu = process.cpuUsage();
   const startedAt = wallNow();
@@ -70,8 +71,7 @@ async function pipelined(queue: string, seconds: number, window: number): Promis
   let count = 0;
   const worker = async () => {
     while (performance.now() < until) {
-      await c.sendWs(queue, { body: stampedBody() });
-      count++;
+      await c.sendWs(queues[count++ % queues.length]!, { body: stampedBody() });
     }
   };
   await Promise.all(Array.from({ length: window }, worker));
@@ -94,7 +94,7 @@ async function paced(queue: string, rate: number, seconds: number): Promise<Pace
   return { sent: total, elapsedMs: performance.now() - t0 };
 }
 
-/** The consumer's side of a run: a subscription that acks each message, counting (and timing) them. */
+/** The consumer's side of a run: subscriptions that ack each message, counting (and timing) them. */
 class Collector {
   acked = 0;
   lastAckAt = 0;
@@ -103,7 +103,8 @@ class Collector {
   private target = Infinity;
   private reached: (() => void) | null = null;
   private failure: Error | null = null;
-  subscription: Subscription | null = null;
+  readonly startedAt = wallNow();
+  readonly subscriptions: Subscription[] = [];
 
   constructor(private readonly measureLatency: boolean) {}
 
@@ -122,6 +123,16 @@ class Collector {
     if (this.acked >= this.target) this.reached?.();
   };
 
+  async close(): Promise<void> {
+    for (const subscription of this.subscriptions.splice(0)) await subscription.close();
+  }
+
+  async stop(): Promise<StopResult> {
+    await this.close();
+    if (this.failure) throw this.failure;
+    return { acked: this.acked, elapsedMs: this.lastAckAt - this.startedAt, cpuMs: cpuMsSince(this.cpu) };
+  }
+
   async waitFor(count: number, timeoutMs: number): Promise<CollectResult> {
     this.target = count;
     if (this.acked < count && this.failure === null) {
@@ -132,7 +143,7 @@ class Collector {
       });
       clearTimeout(timer);
     }
-    await this.subscription?.close();
+    await this.close();
     if (this.failure) throw this.failure;
     if (this.acked < count) throw new Error(`acked ${this.acked} of ${count} messages within ${timeoutMs} ms`);
     const [p50Ms, p99Ms, p999Ms] = this.latencies.percentiles(50, 99, 99.9);
@@ -142,6 +153,24 @@ class Collector {
 }
 
 let collector: Collector | null = null;
+
+/** Puts `count` messages on `queues`, LIMITS.batchMax per sendBatchWs, `window` batches in flight. */
+async function fill(queues: string[], count: number, window: number): Promise<FillResult> {
+  const c = connected();
+  const t0 = performance.now();
+  let sent = 0;
+  let batches = 0;
+  const lane = async () => {
+    while (sent < count) {
+      const n = Math.min(LIMITS.batchMax, count - sent);
+      sent += n;
+      const queue = queues[batches++ % queues.length]!;
+      await c.sendBatchWs(queue, Array.from({ length: n }, () => ({ body: stampedBody() })));
+    }
+  };
+  await Promise.all(Array.from({ length: window }, lane));
+  return { count, elapsedMs: performance.now() - t0 };
+}
 
 async function handle(req: BenchRequest): Promise<unknown> {
   switch (req.op) {
@@ -156,15 +185,25 @@ async function handle(req: BenchRequest): Promise<unknown> {
     case 'sequential':
       return sequential(req.queue, req.transport, req.seconds);
     case 'pipelined':
-      return pipelined(req.queue, req.seconds, req.window);
+      return pipelined(req.queues ?? [req.queue], req.seconds, req.window);
     case 'paced':
       return paced(req.queue, req.rate, req.seconds);
     case 'subscribe': {
       const c = connected();
       collector = new Collector(req.latency);
-      collector.subscription = await c.subscribe(req.queue, { prefetch: req.prefetch }, collector.handle);
+      for (const queue of req.queues ?? [req.queue]) {
+        for (let i = 0; i < (req.subscribers ?? 1); i++) collector.subscriptions.push(await c.subscribe(queue, { prefetch: req.prefetch }, collector.handle));
+      }
       return {};
     }
+    case 'stop': {
+      if (!collector) throw new Error('stop without subscribe');
+      const result = await collector.stop();
+      collector = null;
+      return result;
+    }
+    case 'fill':
+      return fill(req.queues, req.count, req.window);
     case 'collect': {
       if (!collector) throw new Error('collect without subscribe');
       const result = await collector.waitFor(req.count, req.timeoutMs);
@@ -178,10 +217,4 @@ async function handle(req: BenchRequest): Promise<unknown> {
   }
 }
 
-process.on('message', (message: { id: number; req: BenchRequest }) => {
-  handle(message.req).then(
-    (result) => process.send!({ id: message.id, ok: true, result } satisfies BenchReply),
-    (err: unknown) => process.send!({ id: message.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies BenchReply),
-  );
-});
-process.on('disconnect', () => process.exit(0));
+serveAgent(handle);

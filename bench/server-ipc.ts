@@ -5,17 +5,23 @@ export type BenchRequest =
   | { op: 'connect'; url: string }
   /** Awaited sends one after another for `seconds`. */
   | { op: 'sequential'; queue: string; transport: 'http' | 'ws'; seconds: number }
-  /** sendWs with `window` requests in flight for `seconds`. */
-  | { op: 'pipelined'; queue: string; seconds: number; window: number }
+  /** sendWs with `window` requests in flight for `seconds`; round-robin over `queues` when given. */
+  | { op: 'pipelined'; queue: string; seconds: number; window: number; queues?: string[] }
+  /** Puts `count` messages on `queues` (round-robin) with sendBatchWs, LIMITS.batchMax a batch, `window` batches in flight. */
+  | { op: 'fill'; queues: string[]; count: number; window: number }
   /** sendWs at a steady `rate` per second for `seconds`, bodies stamped with their send time. */
   | { op: 'paced'; queue: string; rate: number; seconds: number }
-  /** Subscribes and acks every message; with `latency`, records delivery time − stamp. */
-  | { op: 'subscribe'; queue: string; prefetch: number; latency: boolean }
+  /**
+   * Subscribes and acks every message; with `latency`, records delivery time − stamp. With
+   * `queues` and `subscribers`: that many subscriptions on each of `queues` (one WebSocket), each
+   * with prefetch `prefetch`.
+   */
+  | { op: 'subscribe'; queue: string; prefetch: number; latency: boolean; queues?: string[]; subscribers?: number }
+  /** Unsubscribes now and reports what was acked since subscribe. */
+  | { op: 'stop' }
   /** Waits until the subscription has acked `count` messages, then unsubscribes and reports. */
   | { op: 'collect'; count: number; timeoutMs: number }
   | { op: 'close' };
-
-export type BenchReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
 
 export interface SequentialResult {
   count: number;
@@ -50,5 +56,17 @@ export interface CollectResult {
   p999Ms: number;
   maxMs: number;
   /** CPU time of the process from subscribe to the last ack. */
+  cpuMs: number;
+}
+
+export interface FillResult {
+  count: number;
+  elapsedMs: number;
+}
+
+export interface StopResult {
+  acked: number;
+  /** From subscribe to the last ack reply, ms. */
+  elapsedMs: number;
   cpuMs: number;
 }

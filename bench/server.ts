@@ -27,24 +27,19 @@
  * --profile=DIR runs the broker with `node --cpu-prof --cpu-prof-dir=DIR` (one profile per mode,
  * written when it shuts down); summarize with bench/profile-summary.ts.
  */
-import { spawn, fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SpoolClient } from '../core/index.js';
 import { fmt, median, printTable } from './measure.js';
-import type { BenchReply, BenchRequest, CollectResult, PacedResult, PipelinedResult, SequentialResult } from './server-ipc.js';
+import { Agent, startSpoolBroker, type Durability, type SpoolBroker } from './processes.js';
+import type { BenchRequest, CollectResult, PacedResult, PipelinedResult, SequentialResult } from './server-ipc.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLIENT_SCRIPT = fileURLToPath(new URL('./server-client.ts', import.meta.url));
+const CLIENT_SCRIPT = new URL('./server-client.ts', import.meta.url);
 const WARMUP_QUEUE = 'bench-warmup';
-/** Linux clock ticks per second for /proc/<pid>/stat (USER_HZ; 100 on every mainstream kernel). */
-const CLOCK_TICKS = 100;
 
-type Mode = 'fsync' | 'process';
+type Mode = Durability;
+type ClientProcess = Agent<BenchRequest>;
 type CaseName = 'seq-http' | 'seq-ws' | 'pipelined' | 'e2e' | 'latency';
 const CASE_NAMES: CaseName[] = ['seq-http', 'seq-ws', 'pipelined', 'e2e', 'latency'];
 
@@ -64,120 +59,10 @@ interface RunResult {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Processes
-
-/** A forked producer or consumer, called like a function over IPC. */
-class ClientProcess {
-  private readonly pending = new Map<number, { resolve(result: unknown): void; reject(err: Error): void }>();
-  private nextId = 1;
-  private readonly exited: Promise<unknown>;
-
-  private constructor(
-    readonly name: string,
-    private readonly proc: ChildProcess,
-  ) {
-    proc.on('message', (reply: BenchReply) => {
-      const waiter = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      if (reply.ok) waiter?.resolve(reply.result);
-      else waiter?.reject(new Error(`${name}: ${reply.error}`));
-    });
-    this.exited = once(proc, 'exit');
-    void this.exited.then(() => {
-      for (const waiter of this.pending.values()) waiter.reject(new Error(`${name} process exited`));
-      this.pending.clear();
-    });
-  }
-
-  static start(name: string): ClientProcess {
-    return new ClientProcess(name, fork(CLIENT_SCRIPT, [], { cwd: ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-  }
-
-  call<T>(req: BenchRequest): Promise<T> {
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
-      this.proc.send({ id, req });
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    await this.call({ op: 'close' }).catch(() => {});
-    this.proc.disconnect();
-    await this.exited;
-  }
-
-  kill(): void {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
-  }
-}
-
-interface Broker {
-  url: string;
-  proc: ChildProcess;
-  dataDir: string;
-  /** CPU time (user + system) of the broker process so far, ms; NaN where /proc is missing. */
-  cpuMs(): number;
-  /** SIGTERM and wait: a graceful shutdown, which also writes the CPU profile. */
-  stop(): Promise<void>;
-}
-
-async function startBroker(mode: Mode, profileDir: string | null): Promise<Broker> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'spool-bench-server-'));
-  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const args = [...profile, '--import', 'tsx', 'cli/main.ts', 'serve', '--port', '0', '--data', dataDir, '--log-level', 'silent', '--durability', mode];
-  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = once(proc, 'exit');
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`broker did not start within 60 s; stderr: ${stderr}`)), 60_000);
-    proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`broker exited while starting; stderr: ${stderr}`));
-    });
-  });
-  return {
-    url,
-    proc,
-    dataDir,
-    cpuMs: () => processCpuMs(proc.pid!),
-    stop: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-function processCpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return NaN;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Cases
 
 interface Rig {
-  broker: Broker;
+  broker: SpoolBroker;
   admin: SpoolClient;
   producer: ClientProcess;
   consumer: ClientProcess;
@@ -326,11 +211,11 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPUs, data in ${tmpdir()}\n`);
 
   const results = new Map<string, RunResult[]>(); // `${mode} ${case}`
-  const producer = ClientProcess.start('producer');
-  const consumer = ClientProcess.start('consumer');
+  const producer = Agent.start<BenchRequest>('producer', CLIENT_SCRIPT);
+  const consumer = Agent.start<BenchRequest>('consumer', CLIENT_SCRIPT);
   try {
     for (const mode of modes) {
-      const broker = await startBroker(mode, profileDir);
+      const broker = await startSpoolBroker({ durability: mode, nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
       const admin = new SpoolClient({ url: broker.url, requestTimeoutMs: 120_000 });
       try {
         await admin.createQueue(WARMUP_QUEUE);

@@ -6,8 +6,9 @@
  *
  *   npm run bench:tasks                                   all cases, 3 runs each, interleaved
  *   npm run bench:tasks -- --tasks=5000 --runs=1 --case=drain-50
- *   npm run bench:tasks -- --profile=prof                 one drain at concurrency 50, broker and
- *                                                         worker under --cpu-prof, files in prof/
+ *   npm run bench:tasks -- --profile=prof                 one drain at concurrency 50 (--case=drain-1:
+ *                                                         at 1), broker and worker under --cpu-prof,
+ *                                                         files in prof/
  *   node --import tsx bench/profile-summary.ts prof/<file>.cpuprofile
  *
  * Cases:
@@ -25,18 +26,13 @@
  * Every case starts new processes, so each run includes cold JIT; the figures are medians of
  * `runs` runs with the min–max beside them. Anchors and targets come from issue 4.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startMaster, type Master, type TaskHandle } from '../master/index.js';
+import { startMaster, type Master } from '../master/index.js';
 import { fmt, Latencies, median, printTable } from './measure.js';
-
-const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
+import { spawnNode, startSpoolBroker as startBroker, type Proc } from './processes.js';
+import { submitAll } from './task-post.js';
 const QUEUE = 'bench-tasks';
 const TASK = 'noop';
 /** Submits in flight while pre-posting for a drain. */
@@ -68,54 +64,6 @@ for (const c of cases) if (!ALL_CASES.includes(c)) throw new Error(`unknown case
 
 const now = (): number => performance.timeOrigin + performance.now();
 
-interface Proc {
-  child: ChildProcess;
-  /** SIGTERM, then wait for exit (so a --cpu-prof file is written). */
-  stop(): Promise<void>;
-}
-
-/** Spawns a node child from source and resolves once a line of stdout matches `ready`. */
-function spawnNode(nodeArgs: string[], script: string, scriptArgs: string[], ready: RegExp): Promise<{ proc: Proc; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...scriptArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((res) => child.once('exit', () => res()));
-  const proc: Proc = {
-    child,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-  return new Promise((res, rej) => {
-    const lines = createInterface({ input: child.stdout! });
-    const onExit = (code: number | null) => rej(new Error(`${script} exited (${code}) before it was ready`));
-    child.once('exit', onExit);
-    lines.on('line', (line) => {
-      const match = line.match(ready);
-      if (match) {
-        child.off('exit', onExit);
-        res({ proc, match });
-      }
-    });
-  });
-}
-
-interface Broker extends Proc {
-  url: string;
-}
-
-async function startBroker(nodeArgs: string[] = []): Promise<Broker> {
-  const dir = mkdtempSync(join(tmpdir(), 'spool-bench-tasks-'));
-  const { proc, match } = await spawnNode(nodeArgs, 'cli/main.ts', ['serve', '--port', '0', '--data', dir, '--log-level', 'silent'], /listening on (http:\/\/\S+)/);
-  return {
-    ...proc,
-    url: match[1]!,
-    async stop() {
-      await proc.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 async function startWorkerProcess(url: string, concurrency: number, nodeArgs: string[] = []): Promise<Proc> {
   const { proc } = await spawnNode(nodeArgs, 'bench/task-worker.ts', [url, QUEUE, String(concurrency)], /^ready$/);
   return proc;
@@ -127,18 +75,8 @@ function openMaster(url: string): Promise<Master> {
 }
 
 /** Posts `count` tasks with PREPOST_IN_FLIGHT submits in flight; returns their result promises. */
-async function prePost(master: Master, count: number): Promise<Promise<number>[]> {
-  const results: Promise<number>[] = new Array(count);
-  let next = 0;
-  async function lane(): Promise<void> {
-    while (next < count) {
-      const i = next++;
-      const handle: TaskHandle<number> = await master.submit<number>(TASK, { i });
-      results[i] = handle.result;
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(PREPOST_IN_FLIGHT, count) }, lane));
-  return results;
+function prePost(master: Master, count: number): Promise<Promise<number>[]> {
+  return submitAll<number>(master, TASK, Array.from({ length: count }, (_, i) => ({ i })), PREPOST_IN_FLIGHT);
 }
 
 interface RunResult {
@@ -152,7 +90,7 @@ interface RunResult {
 async function caseDrain(concurrency: number, profileDir?: string): Promise<RunResult> {
   // One directory per process: each of its threads (tsx's loader too) writes its own file there.
   const prof = (who: string): string[] => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, who)}`] : []);
-  const broker = await startBroker(prof('broker'));
+  const broker = await startBroker({ nodeArgs: prof('broker') });
   let worker: Proc | undefined;
   const master = await openMaster(broker.url);
   try {
@@ -255,8 +193,9 @@ function runCase(name: CaseName): Promise<RunResult> {
 
 if (args.profile) {
   const dir = resolve(args.profile);
-  const { rate } = await caseDrain(50, dir);
-  console.log(`drain at concurrency 50 under --cpu-prof: ${fmt(rate!)} tasks/s (${TASKS} tasks); profiles in ${dir}`);
+  const concurrency = args.case === 'drain-1' ? 1 : 50;
+  const { rate } = await caseDrain(concurrency, dir);
+  console.log(`drain at concurrency ${concurrency} under --cpu-prof: ${fmt(rate!)} tasks/s (${TASKS} tasks); profiles in ${dir}`);
   console.log(`summarize: node --import tsx bench/profile-summary.ts ${args.profile}/<broker|worker>/<file>.cpuprofile (the largest in each directory is the main thread)`);
   process.exit(0);
 }
