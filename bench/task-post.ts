@@ -1,11 +1,10 @@
 /**
- * Posting many tasks at once with a master, the way a user without a bulk call would: submits
- * over the master's WebSocket with up to `inFlight` unanswered, each resolving once its post is
- * durable. The client coalesces each tick's frames into one write and the broker commits each
- * tick's posts in one transaction (group commit), so this is Spool's bulk path. (The master has no
- * addBulk-style call; the client's sendBatch takes at most LIMITS.batchMax messages.)
+ * Posting many tasks at once with a master: `master.submitMany`, which sends batches of up to
+ * LIMITS.batchMax tasks per frame and commit over the master's WebSocket, with about `inFlight`
+ * tasks unanswered at a time. This is Spool's bulk path (BullMQ's addBulk, bee-queue's saveAll).
  */
-import type { Master, TaskHandle } from '../master/index.js';
+import { LIMITS } from '../core/limits.js';
+import type { Master } from '../master/index.js';
 
 /**
  * Resolves once every payload is posted, with each task's result promise in input order. The
@@ -17,12 +16,16 @@ export async function submitAll<T>(master: Master, name: string, payloads: reado
   let next = 0;
   async function lane(): Promise<void> {
     while (next < payloads.length) {
-      const i = next++;
-      const handle: TaskHandle<T> = await master.submit<T>(name, payloads[i]);
-      handle.result.catch(() => {});
-      results[i] = handle.result;
+      const start = next;
+      next += LIMITS.batchMax;
+      const handles = await master.submitMany<T>(name, payloads.slice(start, next));
+      handles.forEach((handle, i) => {
+        handle.result.catch(() => {});
+        results[start + i] = handle.result;
+      });
     }
   }
-  await Promise.all(Array.from({ length: Math.min(inFlight, payloads.length) }, lane));
+  const lanes = Math.max(1, Math.ceil(Math.min(inFlight, payloads.length) / LIMITS.batchMax));
+  await Promise.all(Array.from({ length: lanes }, lane));
   return results;
 }

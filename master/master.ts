@@ -10,13 +10,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { openConnection, type SpoolClient } from '../core/client/index.js';
+import { LIMITS } from '../core/limits.js';
 import type { CancelOutcome } from '../core/store/store.js';
 import type { Delivery, Subscription } from '../core/client/index.js';
 import { TASK_ATTRIBUTE, decodeReply, encodeEnvelope, type TaskReply } from '../core/tasks/envelope.js';
 import { MasterClosedError, TaskCancelledError, TaskTimeoutError, toError } from './errors.js';
 import { MasterEmitter } from './events.js';
 import { mapTasks, streamTasks, type MapOptions, type Settled } from './map.js';
-import { resolveMasterOptions, resolveRunOptions, type MasterOptions, type ResolvedMasterOptions, type RunOptions } from './options.js';
+import { resolveMasterOptions, resolveRunOptions, type MasterOptions, type ResolvedMasterOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
 import { PendingTask, PendingTasks, type TaskHandle } from './pending.js';
 
 export interface AttachOptions {
@@ -107,33 +108,60 @@ export class Master {
    * (timeoutMs) starts now. Rejects if the post fails (the task does not exist then).
    */
   async submit<T = unknown>(name: string, payload: unknown, options: RunOptions = {}): Promise<TaskHandle<T>> {
+    const [handle] = await this.submitMany<T>(name, [payload], options);
+    return handle!;
+  }
+
+  /**
+   * Posts many tasks of one kind, with the same options, as batches of up to LIMITS.batchMax (16)
+   * per frame and commit, all batches at once; resolves with their handles in input order once
+   * every post is durable. If a batch fails, its tasks do not exist and the call rejects with the
+   * first error; tasks of batches that were posted run anyway, and their results arrive as
+   * `orphanResult` events.
+   */
+  async submitMany<T = unknown>(name: string, payloads: readonly unknown[], options: RunOptions = {}): Promise<TaskHandle<T>[]> {
     if (this.closed) throw new MasterClosedError(null);
     if (typeof name !== 'string' || name === '') throw new TypeError('the task name must be a non-empty string');
+    if (!Array.isArray(payloads)) throw new TypeError('payloads must be an array');
     const run = resolveRunOptions(options, this.options.defaults);
-    const body = encodeEnvelope({ v: 1, name, payload, maxAttempts: run.maxAttempts, backoff: run.backoff, timeoutMs: run.timeoutMs, checkpoint: null });
-    const taskId = randomUUID();
-    const task = new PendingTask<T>(taskId, null, (id) => this.cancel(id));
-    // Registered before the send: in process, the reply can come before send() resolves.
-    this.tasks.add(task as PendingTask);
-    if (run.timeoutMs !== null) task.setTimer(run.timeoutMs, () => this.timeOut(task as PendingTask, run.timeoutMs!));
+    const batches: unknown[][] = [];
+    for (let i = 0; i < payloads.length; i += LIMITS.batchMax) batches.push(payloads.slice(i, i + LIMITS.batchMax));
+    const posted = await Promise.all(batches.map((batch) => this.post<T>(name, batch, run)));
+    return posted.flat();
+  }
+
+  /** Posts one batch over the socket the master already holds for replies (cheaper than HTTP). */
+  private async post<T>(name: string, payloads: readonly unknown[], run: ResolvedRunOptions): Promise<PendingTask<T>[]> {
+    const bodies = payloads.map((payload) =>
+      encodeEnvelope({ v: 1, name, payload, maxAttempts: run.maxAttempts, backoff: run.backoff, timeoutMs: run.timeoutMs, checkpoint: null }),
+    );
+    const tasks = bodies.map(() => {
+      const task = new PendingTask<T>(randomUUID(), null, (id) => this.cancel(id));
+      // Registered before the send: in process, the reply can come before the send resolves.
+      this.tasks.add(task as PendingTask);
+      if (run.timeoutMs !== null) task.setTimer(run.timeoutMs, () => this.timeOut(task as PendingTask, run.timeoutMs!));
+      return task;
+    });
+    const messages = bodies.map((body, i) => ({
+      body,
+      correlationId: tasks[i]!.taskId,
+      replyTo: this.replyQueue,
+      priority: run.priority,
+      delaySeconds: Math.ceil(run.delayMs / 1000),
+      attributes: { [TASK_ATTRIBUTE]: name },
+    }));
     try {
-      // Over the socket the master already holds for replies: cheaper per post than an HTTP request.
-      const msgId = await this.client.sendWs(this.queue, {
-        body,
-        correlationId: taskId,
-        replyTo: this.replyQueue,
-        priority: run.priority,
-        delaySeconds: Math.ceil(run.delayMs / 1000),
-        attributes: { [TASK_ATTRIBUTE]: name },
-      });
-      task.markPosted(msgId);
+      const msgIds = await this.client.sendBatchWs(this.queue, messages);
+      tasks.forEach((task, i) => task.markPosted(msgIds[i]!));
     } catch (err) {
-      task.markPosted(null);
-      this.tasks.finish(taskId);
-      task.reject(toError(err));
+      for (const task of tasks) {
+        task.markPosted(null);
+        this.tasks.finish(task.taskId);
+        task.reject(toError(err));
+      }
       throw err;
     }
-    return task;
+    return tasks;
   }
 
   /**

@@ -5,8 +5,8 @@
  * (a producer is no worker and listens to no events).
  *
  * - Spool: startMaster / master.submit (resolves once the post is fsynced, or written in process
- *   mode); bulk: submitAll (submits over the master's WebSocket, all in flight: the master has no
- *   bulk call); startWorker with a `noop` handler, counting its `completed` events (the result is
+ *   mode); bulk: submitAll (master.submitMany: batches of 16 per frame and commit over the master's
+ *   WebSocket, all in flight); startWorker with a `noop` handler, counting its `completed` events (the result is
  *   on the reply queue). The master stays open, so Spool's broker also delivers every result.
  * - BullMQ: Queue.add / Queue.addBulk; Worker with `concurrency`, counting `completed` events
  *   (the job moved to the completed set). Driver: ioredis.

@@ -199,6 +199,23 @@ export function masterContract(kind: string, setup: () => Promise<MasterFixture>
       expect(handle.settled).toBe(true);
     });
 
+    it('submitMany posts batches of 16 and returns handles in input order, each with its own result', async () => {
+      const f = await setup();
+      const m = await master(f);
+      const payloads = Array.from({ length: 40 }, (_, i) => i);
+      const handles = await m.submitMany<number>('double', payloads, { priority: 3 });
+      expect(handles.map((h) => h.msgId)).toEqual(handles.map(() => expect.stringMatching(/^[1-9][0-9]*$/) as unknown));
+      expect(new Set(handles.map((h) => h.taskId)).size).toBe(40);
+      const queued = await f.client.receive(TASKS, { max: 16, waitSeconds: 0 });
+      expect(queued).toHaveLength(16);
+      expect(queued.every((message) => message.priority === 3 && message.correlationId !== null)).toBe(true);
+      for (const q of queued) await f.client.release(TASKS, q.receiptHandle, 0);
+      await worker(f);
+      expect(await Promise.all(handles.map((h) => h.result))).toEqual(payloads.map((n) => n * 2));
+      expect(await m.submitMany('double', [])).toEqual([]);
+      await expect(m.submitMany('double', 'not an array' as unknown as unknown[])).rejects.toThrow(/^payloads must be an array/);
+    });
+
     it('map returns results in input order with at most `concurrency` tasks in flight', async () => {
       const f = await setup();
       const w = await worker(f, 100);
