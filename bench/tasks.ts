@@ -29,14 +29,9 @@
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { startMaster, type Master } from '../master/index.js';
 import { fmt, Latencies, median, printTable } from './measure.js';
-import { spawnNode, startSpoolBroker as startBroker, type Proc } from './processes.js';
-import { submitAll } from './task-post.js';
-const QUEUE = 'bench-tasks';
-const TASK = 'noop';
-/** Submits in flight while pre-posting for a drain. */
-const PREPOST_IN_FLIGHT = 1000;
+import { startSpoolBroker as startBroker, type Proc } from './processes.js';
+import { drainRate, now, openMaster, prePost, startWorkerProcess, TASK } from './task-drain.js';
 const LATENCY_WORKER_CONCURRENCY = 50;
 const MAP_WORKER_CONCURRENCY = 50;
 
@@ -62,23 +57,6 @@ const SECONDS = Number(args.seconds);
 const cases = args.case ? (args.case.split(',') as CaseName[]) : ALL_CASES;
 for (const c of cases) if (!ALL_CASES.includes(c)) throw new Error(`unknown case ${c}; one of ${ALL_CASES.join(', ')}`);
 
-const now = (): number => performance.timeOrigin + performance.now();
-
-async function startWorkerProcess(url: string, concurrency: number, nodeArgs: string[] = []): Promise<Proc> {
-  const { proc } = await spawnNode(nodeArgs, 'bench/task-worker.ts', [url, QUEUE, String(concurrency)], /^ready$/);
-  return proc;
-}
-
-let masterSeq = 0;
-function openMaster(url: string): Promise<Master> {
-  return startMaster({ url, queue: QUEUE, name: `bench-${process.pid}-${masterSeq++}` });
-}
-
-/** Posts `count` tasks with PREPOST_IN_FLIGHT submits in flight; returns their result promises. */
-function prePost(master: Master, count: number): Promise<Promise<number>[]> {
-  return submitAll<number>(master, TASK, Array.from({ length: count }, (_, i) => ({ i })), PREPOST_IN_FLIGHT);
-}
-
 interface RunResult {
   /** Throughput (drain, post cases) per second. */
   rate?: number;
@@ -96,11 +74,7 @@ async function caseDrain(concurrency: number, profileDir?: string): Promise<RunR
   try {
     const results = await prePost(master, TASKS);
     worker = await startWorkerProcess(broker.url, concurrency, prof('worker'));
-    const starts = await Promise.all(results);
-    const end = now();
-    let first = Infinity;
-    for (const s of starts) if (s < first) first = s;
-    return { rate: (TASKS / (end - first)) * 1000 };
+    return { rate: await drainRate(results) };
   } finally {
     await master.close();
     await worker?.stop();

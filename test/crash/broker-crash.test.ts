@@ -14,17 +14,13 @@
  * is stored that no producer sent; the broker answered no send with a 5xx; the drain empties the
  * queue; the last broker shuts down cleanly on SIGTERM. Reported: one line with the counts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SpoolClient, type Message } from '../../core/index.js';
-import { spawnCli } from '../helpers/cli.js';
+import { fileSize, freePort, killChildren, readAckLog, sleep, spawnScript, startBroker, until, type Child } from '../helpers/children.js';
 import { tempDir } from '../helpers/engine.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PRODUCER = fileURLToPath(new URL('./broker-producer-child.ts', import.meta.url));
 
 const QUEUE = 'crash';
@@ -67,99 +63,15 @@ interface ProducerCounters {
   lastServerError: string;
 }
 
-/** A child process with its output collected and its exit as a promise. */
-interface Child {
-  proc: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+// Whatever a failed test left running.
+afterEach(killChildren);
 
-const children = new Set<ChildProcess>();
-
-afterEach(() => {
-  // Whatever a failed test left running.
-  for (const proc of children) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-  children.clear();
-});
-
-function track(proc: ChildProcess): Child {
-  children.add(proc);
-  let stdout = '';
-  let stderr = '';
-  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    proc.once('error', () => resolve({ code: null, signal: null }));
-    proc.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-  return { proc, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `cond` every 10 ms; fails after `timeoutMs` with `what()` in the message. */
-async function until(cond: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what()}`);
-    await sleep(10);
-  }
-}
-
-/** A port that was free a moment ago: every broker of the run binds it, so producers keep one URL. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function startBroker(dataDir: string, port: number): Promise<Child> {
-  const broker = track(spawnCli(['serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--log-level', 'silent']));
-  let exited = false;
-  void broker.exited.then(() => (exited = true));
-  await until(
-    () => exited || broker.stdout().includes('listening on'),
-    BROKER_START_TIMEOUT_MS,
-    () => `broker did not start; stdout: ${broker.stdout()} stderr: ${broker.stderr()}`,
-  );
-  if (exited) throw new Error(`broker exited while starting; stderr:\n${broker.stderr()}`);
-  return broker;
+async function startCrashBroker(dataDir: string, port: number): Promise<Child> {
+  return startBroker(port, ['--data', dataDir], BROKER_START_TIMEOUT_MS);
 }
 
 function startProducer(url: string, logPath: string, spec: ProducerSpec): Child {
-  return track(
-    spawn(process.execPath, ['--import', 'tsx', PRODUCER, url, QUEUE, logPath, spec.mode, String(spec.firstSeq), String(spec.inFlight)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
-}
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
-
-/** "<msgId> <seq>" lines; every sequence number is acknowledged once. */
-function readAckLog(logPath: string, into: Map<number, string>): number {
-  const lines = readFileSync(logPath, 'utf8').split('\n');
-  // The producers stopped gracefully, so the last line is complete; the text after it is empty.
-  expect(lines.pop()).toBe('');
-  for (const line of lines) {
-    const [msgId, seq, extra] = line.split(' ');
-    if (!msgId || !seq || extra !== undefined) throw new Error(`malformed ack log line ${JSON.stringify(line)} in ${logPath}`);
-    if (into.has(Number(seq))) throw new Error(`sequence ${seq} acknowledged twice`);
-    into.set(Number(seq), msgId);
-  }
-  return lines.length;
+  return spawnScript(PRODUCER, [url, QUEUE, logPath, spec.mode, String(spec.firstSeq), String(spec.inFlight)]);
 }
 
 /**
@@ -222,7 +134,7 @@ describe('broker crash safety', () => {
     const url = `http://127.0.0.1:${port}`;
     const started = performance.now();
 
-    let broker = await startBroker(dataDir, port);
+    let broker = await startCrashBroker(dataDir, port);
     const admin = new SpoolClient({ url });
     await admin.createQueue(QUEUE);
     await admin.close();
@@ -263,7 +175,7 @@ describe('broker crash safety', () => {
       if (signal !== 'SIGKILL') throw new Error(`broker exited by itself (signal ${signal}); stderr:\n${broker.stderr()}`);
       const killedAt = performance.now();
       await sleep(Math.random() * MAX_DOWN_MS);
-      broker = await startBroker(dataDir, port);
+      broker = await startCrashBroker(dataDir, port);
       downMs.push(performance.now() - killedAt);
     }
     // The producers work against the last broker too, then stop: each finishes what it has in flight.

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openEngine, type Engine, type ReceivedMessage } from '../../core/index.js';
+import { parseAckLines } from '../helpers/children.js';
 import { tempDir } from '../helpers/engine.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -88,13 +89,7 @@ function readAckLog(logPath: string, into: Map<number, string>): number {
   }
   const lines = text.split('\n');
   lines.pop(); // the text after the last newline: empty, or a torn line
-  for (const line of lines) {
-    const [msgId, seq, extra] = line.split(' ');
-    if (!msgId || !seq || extra !== undefined) throw new Error(`malformed ack log line ${JSON.stringify(line)} in ${logPath}`);
-    if (into.has(Number(seq))) throw new Error(`sequence ${seq} acknowledged twice`);
-    into.set(Number(seq), msgId);
-  }
-  return lines.length;
+  return parseAckLines(lines, into, logPath);
 }
 
 /** Leases every ready message of `queue` once (long lease, no delete) and returns them. */

@@ -37,17 +37,30 @@ export interface ClusterInfo {
   adminUrl: string;
 }
 
-export class PostgresCluster {
-  private constructor(readonly info: ClusterInfo, private readonly dir: string) {}
+export interface ClusterOptions {
+  /**
+   * Default false: fsync and full_page_writes off, as the tests need no durability across power
+   * loss. true: the server's durable defaults, for benchmarks that should pay what production pays.
+   */
+  durable?: boolean;
+}
 
-  static async start(bin = findPostgresBin()): Promise<PostgresCluster> {
+export class PostgresCluster {
+  private constructor(
+    readonly info: ClusterInfo,
+    private readonly dir: string,
+    private readonly options: ClusterOptions,
+  ) {}
+
+  static async start(options: ClusterOptions = {}): Promise<PostgresCluster> {
+    const bin = findPostgresBin();
     if (!bin) throw new Error(INSTALL_HINT);
     const dir = mkdtempSync(join(tmpdir(), 'spool-pg-'));
     if (isRoot()) chownSync(dir, ...postgresIds());
     const dataDir = join(dir, 'data');
     const port = await freePort();
     const info: ClusterInfo = { bin, dataDir, port, adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres` };
-    const cluster = new PostgresCluster(info, dir);
+    const cluster = new PostgresCluster(info, dir, options);
     try {
       run(bin, 'initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
       cluster.startServer();
@@ -62,7 +75,8 @@ export class PostgresCluster {
   startServer(): void {
     const { bin, dataDir, port } = this.info;
     // fsync off: the tests' machine does not lose power, and syncing would only slow them.
-    const settings = `-p ${port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300`;
+    const durability = this.options.durable ? '' : ' -c fsync=off -c full_page_writes=off';
+    const settings = `-p ${port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c max_connections=300${durability}`;
     run(bin, 'pg_ctl', ['start', '-D', dataDir, '-w', '-t', '60', '-l', join(this.dir, 'server.log'), '-o', settings]);
   }
 

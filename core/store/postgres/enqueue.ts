@@ -12,6 +12,14 @@ import { checkBacklog, planDedup } from '../rules.js';
 import type { Client } from './connection.js';
 import type { QueueRow } from '../rows.js';
 import { STATE } from '../rows.js';
+import { SpoolError } from '../../errors.js';
+
+/** One send call (enqueue) of a batch (tick-batch.ts). */
+export interface EnqueueCall {
+  messages: NewMessage[];
+  now: number;
+  dedupWindowMs: number;
+}
 
 const INSERT = {
   name: 'spool_insert_messages',
@@ -72,6 +80,25 @@ export async function enqueue(c: Client, queue: QueueRow, messages: NewMessage[]
     ]);
   }
   return ids;
+}
+
+/**
+ * Several send calls without dedupIds, in the caller's transaction: one cap check for all and one
+ * INSERT; msgIds per call. Null, having stored nothing, when the cap refuses them together: then
+ * each call must run alone to get its own answer (some may fit).
+ */
+export async function enqueueTogether(c: Client, queue: QueueRow, calls: EnqueueCall[]): Promise<string[][] | null> {
+  const messages = calls.flatMap((call) => call.messages);
+  const now = Math.max(...calls.map((call) => call.now));
+  try {
+    await checkCap(c, queue, messages.length);
+  } catch (err) {
+    if (err instanceof SpoolError && err.code === 'BACKLOG_FULL') return null;
+    throw err;
+  }
+  const ids = await insertMessages(c, queue.id, messages, now, null);
+  let next = 0;
+  return calls.map((call) => ids.slice(next, (next += call.messages.length)));
 }
 
 /**

@@ -16,6 +16,24 @@ import type { Client } from './connection.js';
 import type { DeadLetters } from './dead-letter.js';
 import { insertMessages } from './enqueue.js';
 import type { QueueRow } from '../rows.js';
+import type { Outcome } from './tick-batch.js';
+
+/** One ack call of a batch (tick-batch.ts). */
+export interface AckCall {
+  receipts: Receipt[];
+  now: number;
+}
+
+/** One complete call of a batch; every call of a batch has the same queue and reply queue. */
+export interface CompleteCall {
+  queue: string;
+  receipt: Receipt;
+  reply: { queue: string; message: NewMessage };
+  now: number;
+}
+
+/** A lease's identity: the message and the token of this lease (an old receipt of the same message has another). */
+const leaseKey = (id: number | string, token: number | string): string => `${id}:${token}`;
 
 const CURRENT_LEASE = `id = $1 AND queue_id = $2 AND state = ${STATE.leased} AND lease_token = $3 AND visible_at > $4`;
 /** The same test for many receipts at once: rows of unnest($1 ids, $3 tokens) as r. */
@@ -32,14 +50,14 @@ const CLAIM = {
 
 const DELETE_LEASED = {
   name: 'spool_delete_leased',
-  text: `DELETE FROM messages m USING unnest($1::bigint[], $3::bigint[]) AS r(id, token) WHERE ${CURRENT_LEASES} RETURNING m.id`,
+  text: `DELETE FROM messages m USING unnest($1::bigint[], $3::bigint[]) AS r(id, token) WHERE ${CURRENT_LEASES} RETURNING m.id, r.token`,
 };
 
 // With rewind on, a deleted message is kept (state 3) until rewindSeconds have passed.
 const KEEP_LEASED = {
   name: 'spool_keep_leased',
   text: `UPDATE messages m SET state = ${STATE.kept}, deleted_at = $4, lease_token = NULL
-         FROM unnest($1::bigint[], $3::bigint[]) AS r(id, token) WHERE ${CURRENT_LEASES} RETURNING m.id`,
+         FROM unnest($1::bigint[], $3::bigint[]) AS r(id, token) WHERE ${CURRENT_LEASES} RETURNING m.id, r.token`,
 };
 
 const EXTEND = {
@@ -65,11 +83,14 @@ export class Leases {
     return rows.sort(deliveryOrder).map(toLeasedMessage);
   }
 
-  /** Deletes each receipt's message if its lease is current; null on success. */
-  async ack(c: Client, queue: QueueRow, receipts: Receipt[], now: number): Promise<(null | 'RECEIPT_HANDLE_STALE')[]> {
-    const done = await this.remove(c, queue, receipts, now);
+  /**
+   * Deletes each receipt's message if its lease is current (null), else RECEIPT_HANDLE_STALE. Several
+   * calls share one statement; each gets the answers it would have had alone, in call order.
+   */
+  async ackBatch(c: Client, queue: QueueRow, calls: AckCall[]): Promise<Outcome<(null | 'RECEIPT_HANDLE_STALE')[]>[]> {
+    const done = await this.remove(c, queue, calls.flatMap((call) => call.receipts), latest(calls));
     // A handle given twice is deleted once: the second finds no current lease, as in SQLite.
-    return receipts.map((r) => (done.delete(Number(r.msgId)) ? null : 'RECEIPT_HANDLE_STALE'));
+    return calls.map((call) => ({ ok: true, value: call.receipts.map((r) => (done.delete(leaseKey(r.msgId, r.leaseToken)) ? null : 'RECEIPT_HANDLE_STALE')) }));
   }
 
   /** Moves a current lease's end (and maybe body): one statement, no transaction needed. */
@@ -105,18 +126,24 @@ export class Leases {
     return (rowCount ?? 0) > 0 ? [queue.name] : [];
   }
 
-  /** In a transaction: the delete and the reply commit together, or neither. */
-  async complete(c: Client, queue: QueueRow, replyQueue: QueueRow, receipt: Receipt, reply: NewMessage, now: number): Promise<string> {
-    if ((await this.remove(c, queue, [receipt], now)).size === 0) throw staleReceipt();
-    const [msgId] = await insertMessages(c, replyQueue.id, [reply], now, null);
-    return msgId!;
+  /**
+   * In a transaction: each call's delete and reply commit together, or neither. Several calls share
+   * one delete and one insert; a call whose lease is not current fails alone (RECEIPT_HANDLE_STALE).
+   */
+  async completeBatch(c: Client, queue: QueueRow, replyQueue: QueueRow, calls: CompleteCall[]): Promise<Outcome<string>[]> {
+    const now = latest(calls);
+    const done = await this.remove(c, queue, calls.map((call) => call.receipt), now);
+    const won = calls.map((call) => done.delete(leaseKey(call.receipt.msgId, call.receipt.leaseToken)));
+    const msgIds = await insertMessages(c, replyQueue.id, calls.filter((_, i) => won[i]).map((call) => call.reply.message), now, null);
+    let next = 0;
+    return won.map((ok) => (ok ? { ok: true, value: msgIds[next++]! } : { ok: false, error: staleReceipt() }));
   }
 
-  /** Deletes (or keeps, for rewind) the messages whose leases are current; returns their ids. */
-  private async remove(c: Client, queue: QueueRow, receipts: Receipt[], now: number): Promise<Set<number>> {
+  /** Deletes (or keeps, for rewind) the messages whose leases are current; returns their lease keys. */
+  private async remove(c: Client, queue: QueueRow, receipts: Receipt[], now: number): Promise<Set<string>> {
     const statement = queue.attributes.rewindSeconds > 0 ? KEEP_LEASED : DELETE_LEASED;
-    const { rows } = await c.query<{ id: number }>({ ...statement, values: [receipts.map((r) => Number(r.msgId)), queue.id, receipts.map((r) => r.leaseToken), now] });
-    return new Set(rows.map((row) => row.id));
+    const { rows } = await c.query<{ id: number; token: number }>({ ...statement, values: [receipts.map((r) => Number(r.msgId)), queue.id, receipts.map((r) => r.leaseToken), now] });
+    return new Set(rows.map((row) => leaseKey(row.id, row.token)));
   }
 
   private async current(c: Client, queue: QueueRow, r: Receipt, now: number): Promise<DeadLetterCandidate> {
@@ -124,4 +151,11 @@ export class Leases {
     if (!rows[0]) throw staleReceipt();
     return rows[0];
   }
+}
+
+/** The latest clock reading of a batch's calls: a lease must still be current then (the stricter test). */
+function latest(calls: { now: number }[]): number {
+  let now = -Infinity;
+  for (const call of calls) if (call.now > now) now = call.now;
+  return now;
 }

@@ -15,14 +15,15 @@ import { SpoolError } from '../../errors.js';
 import type { CancelOutcome, ExpireResult, LeasedMessage, ListQueuesQuery, NewMessage, QueueRecord, QueueStats, Receipt, Store, StoreDurability, StoreEvent, WakeResult } from '../store.js';
 import { Connections, sqlState, type Client } from './connection.js';
 import { DeadLetters } from './dead-letter.js';
-import { enqueue } from './enqueue.js';
+import { enqueue, enqueueTogether, type EnqueueCall } from './enqueue.js';
 import { Expiry } from './expiry.js';
-import { Leases } from './lease.js';
+import { Leases, type AckCall, type CompleteCall } from './lease.js';
 import { migrate } from './migrate.js';
 import { toRecord, type QueueRow } from '../rows.js';
 import { queueNotFound } from '../rules.js';
 import { QueueDirectory } from './queues.js';
 import { rewind, stats } from './queue-state.js';
+import { TickBatch } from './tick-batch.js';
 import { WakeChannel, type WakeKind } from './wake-channel.js';
 
 export interface PostgresStoreOptions {
@@ -50,6 +51,21 @@ export class PostgresStore implements Store {
   private readonly schema: string;
   private readonly onError: (err: unknown) => void;
   private migrated: Promise<void> | null = null;
+  // Group commit (tick-batch.ts): one transaction per queue for each turn's sends, acks, completes.
+  private readonly sends = new TickBatch<EnqueueCall, string[]>(async (queue, calls) => {
+    if (calls.length > 1) {
+      const together = await this.db.transaction(async (c) => enqueueTogether(c, await this.queue(c, queue), calls));
+      if (together) return together.map((value) => ({ ok: true, value }));
+    }
+    // One call, or a batch the cap refuses as a whole: each call alone, for its own answer.
+    return Promise.all(calls.map((call) => this.enqueueAlone(queue, call).then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }))));
+  });
+  private readonly acks = new TickBatch<AckCall, (null | 'RECEIPT_HANDLE_STALE')[]>((queue, calls) =>
+    this.db.session(async (c) => this.leases.ackBatch(c, await this.queue(c, queue), calls)),
+  );
+  private readonly completes = new TickBatch<CompleteCall, string>((_key, calls) =>
+    this.db.transaction(async (c) => this.leases.completeBatch(c, await this.queue(c, calls[0]!.queue), await this.queue(c, calls[0]!.reply.queue), calls)),
+  );
   private inFlight = 0;
   private idle: (() => void)[] = [];
   private closing: Promise<void> | null = null;
@@ -140,7 +156,9 @@ export class PostgresStore implements Store {
 
   enqueue(queue: string, messages: NewMessage[], now: number, dedupWindowMs: number) {
     return this.op(async () => {
-      const ids = await this.db.transaction(async (c) => enqueue(c, await this.queue(c, queue), messages, now, dedupWindowMs));
+      // A dedupId needs its own transaction (its claim may wait on another broker's); the rest share one.
+      const call = { messages, now, dedupWindowMs };
+      const ids = messages.some((m) => m.dedupId !== null) ? await this.enqueueAlone(queue, call) : await this.sends.add(queue, call);
       if (messages.some((m) => m.visibleAt <= now)) {
         // The engine woke its consumers before the commit; their claim may have missed the rows.
         this.emit({ kind: 'ready', queue });
@@ -155,7 +173,7 @@ export class PostgresStore implements Store {
   }
 
   ack(queue: string, receipts: Receipt[], now: number) {
-    return this.op(() => this.db.session(async (c) => this.leases.ack(c, await this.queue(c, queue), receipts, now)));
+    return this.op(() => this.acks.add(queue, { receipts, now }));
   }
 
   changeVisibility(queue: string, receipt: Receipt, visibleAt: number, release: boolean, now: number, body?: string): Promise<WakeResult> {
@@ -179,7 +197,7 @@ export class PostgresStore implements Store {
 
   complete(queue: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number) {
     return this.op(async () => {
-      const msgId = await this.db.transaction(async (c) => this.leases.complete(c, await this.queue(c, queue), await this.queue(c, reply.queue), receipt, reply.message, now));
+      const msgId = await this.completes.add(`${queue}\n${reply.queue}`, { queue, receipt, reply, now });
       if (reply.message.visibleAt <= now) this.channel.publish('ready', [reply.queue]);
       return msgId;
     }, reply.queue);
@@ -252,6 +270,10 @@ export class PostgresStore implements Store {
         for (const resolve of idle) resolve();
       }
     }
+  }
+
+  private enqueueAlone(queue: string, call: EnqueueCall): Promise<string[]> {
+    return this.db.transaction(async (c) => enqueue(c, await this.queue(c, queue), call.messages, call.now, call.dedupWindowMs));
   }
 
   private queue(c: Client, name: string): Promise<QueueRow> {
