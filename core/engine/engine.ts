@@ -337,10 +337,13 @@ export class Engine {
     const target = await this.getQueue(checkQueueName(replyQueue, 'reply queue'));
     const now = this.clock.now();
     const newMessage = toNewMessage(message, target.attributes, now);
-    const msgId = await this.store.complete(queue, receipt, { queue: replyQueue, message: newMessage }, now);
+    const completing = this.store.complete(queue, receipt, { queue: replyQueue, message: newMessage }, now);
+    // As for a send: waking the reply's consumer now lets its claim join this commit.
+    if (newMessage.visibleAt <= now) this.dispatcher.wake(replyQueue);
+    const msgId = await completing;
     this.emit('deleted', { queue, count: 1 });
     this.emit('sent', { queue: replyQueue, count: 1 });
-    this.wakeAfterSend(replyQueue, newMessage.visibleAt, now);
+    if (newMessage.visibleAt > now) this.sweeper.dueBy(newMessage.visibleAt);
     return msgId;
   }
 
@@ -430,11 +433,6 @@ export class Engine {
     for (const m of messages) if (m.visibleAt > now) firstDelayed = Math.min(firstDelayed, m.visibleAt);
     if (firstDelayed !== Infinity) this.sweeper.dueBy(firstDelayed);
     return ids;
-  }
-
-  private wakeAfterSend(queue: string, visibleAt: number, now: number): void {
-    if (visibleAt <= now) this.dispatcher.wake(queue);
-    else this.sweeper.dueBy(visibleAt);
   }
 
   private async claim(queue: string, max: number, visibilityMs: number): Promise<ReceivedMessage[]> {
