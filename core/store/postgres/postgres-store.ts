@@ -159,11 +159,7 @@ export class PostgresStore implements Store {
       // A dedupId needs its own transaction (its claim may wait on another broker's); the rest share one.
       const call = { messages, now, dedupWindowMs };
       const ids = messages.some((m) => m.dedupId !== null) ? await this.enqueueAlone(queue, call) : await this.sends.add(queue, call);
-      if (messages.some((m) => m.visibleAt <= now)) {
-        // The engine woke its consumers before the commit; their claim may have missed the rows.
-        this.emit({ kind: 'ready', queue });
-        this.channel.publish('ready', [queue]);
-      }
+      if (messages.some((m) => m.visibleAt <= now)) this.committedReady(queue);
       return ids;
     }, queue);
   }
@@ -198,7 +194,7 @@ export class PostgresStore implements Store {
   complete(queue: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number) {
     return this.op(async () => {
       const msgId = await this.completes.add(`${queue}\n${reply.queue}`, { queue, receipt, reply, now });
-      if (reply.message.visibleAt <= now) this.channel.publish('ready', [reply.queue]);
+      if (reply.message.visibleAt <= now) this.committedReady(reply.queue);
       return msgId;
     }, reply.queue);
   }
@@ -278,6 +274,16 @@ export class PostgresStore implements Store {
 
   private queue(c: Client, name: string): Promise<QueueRow> {
     return this.queues.get(c, name);
+  }
+
+  /**
+   * A send or a complete's reply committed ready messages. The engine woke the queue's consumers
+   * before the commit, and their claim (on another connection) may have missed the rows: wake
+   * them again here, and the other brokers' too.
+   */
+  private committedReady(queue: string): void {
+    this.emit({ kind: 'ready', queue });
+    this.channel.publish('ready', [queue]);
   }
 
   /** Tells the other brokers which queues gained ready messages. */
