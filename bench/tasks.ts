@@ -30,6 +30,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { fmt, Latencies, median, printTable } from './measure.js';
+import type { Master } from '../master/index.js';
 import { startSpoolBroker as startBroker, type Proc } from './processes.js';
 import { drainRate, now, openMaster, prePost, startWorkerProcess, TASK } from './task-drain.js';
 const LATENCY_WORKER_CONCURRENCY = 50;
@@ -65,64 +66,68 @@ interface RunResult {
   max?: number;
 }
 
-async function caseDrain(concurrency: number, profileDir?: string): Promise<RunResult> {
-  // One directory per process: each of its threads (tsx's loader too) writes its own file there.
-  const prof = (who: string): string[] => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, who)}`] : []);
-  const broker = await startBroker({ nodeArgs: prof('broker') });
+interface Rig {
+  master: Master;
+  /** Starts the one worker process of the run (stopped with the rest). */
+  startWorker(concurrency: number, nodeArgs?: string[]): Promise<void>;
+}
+
+/** A fresh broker and a master (which creates the task queue) for `body`; everything it started is stopped after. */
+async function withRig<T>(body: (rig: Rig) => Promise<T>, brokerNodeArgs: string[] = []): Promise<T> {
+  const broker = await startBroker({ nodeArgs: brokerNodeArgs });
+  let master: Master | undefined;
   let worker: Proc | undefined;
-  const master = await openMaster(broker.url);
   try {
-    const results = await prePost(master, TASKS);
-    worker = await startWorkerProcess(broker.url, concurrency, prof('worker'));
-    return { rate: await drainRate(results) };
+    master = await openMaster(broker.url);
+    return await body({
+      master,
+      startWorker: async (concurrency, nodeArgs = []) => {
+        worker = await startWorkerProcess(broker.url, concurrency, nodeArgs);
+      },
+    });
   } finally {
-    await master.close();
+    await master?.close();
     await worker?.stop();
     await broker.stop();
   }
 }
 
-async function casePostSeq(): Promise<RunResult> {
-  const broker = await startBroker();
-  const master = await openMaster(broker.url);
-  try {
+function caseDrain(concurrency: number, profileDir?: string): Promise<RunResult> {
+  // One directory per process: each of its threads (tsx's loader too) writes its own file there.
+  const prof = (who: string): string[] => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, who)}`] : []);
+  return withRig(async ({ master, startWorker }) => {
+    const results = await prePost(master, TASKS);
+    await startWorker(concurrency, prof('worker'));
+    return { rate: await drainRate(results) };
+  }, prof('broker'));
+}
+
+function casePostSeq(): Promise<RunResult> {
+  return withRig(async ({ master }) => {
     const t0 = performance.now();
     for (let i = 0; i < TASKS; i++) {
       const handle = await master.submit(TASK, { i });
       handle.result.catch(() => {}); // no worker: rejected by close() below
     }
     return { rate: (TASKS / (performance.now() - t0)) * 1000 };
-  } finally {
-    await master.close();
-    await broker.stop();
-  }
+  });
 }
 
-async function casePostMap(): Promise<RunResult> {
-  const broker = await startBroker();
-  const master = await openMaster(broker.url); // creates the queue the worker subscribes to
-  let worker: Proc | undefined;
-  try {
-    worker = await startWorkerProcess(broker.url, MAP_WORKER_CONCURRENCY);
+function casePostMap(): Promise<RunResult> {
+  return withRig(async ({ master, startWorker }) => {
+    await startWorker(MAP_WORKER_CONCURRENCY);
     const payloads = Array.from({ length: TASKS }, (_, i) => ({ i }));
     const t0 = performance.now();
     const results = await master.map<number>(TASK, payloads, { concurrency: MAP_CONCURRENCY });
     const ms = performance.now() - t0;
     if (results.length !== TASKS) throw new Error(`map returned ${results.length} results`);
     return { rate: (TASKS / ms) * 1000 };
-  } finally {
-    await master.close();
-    await worker?.stop();
-    await broker.stop();
-  }
+  });
 }
 
-async function caseLatency(): Promise<RunResult> {
-  const broker = await startBroker();
-  const master = await openMaster(broker.url); // creates the queue the worker subscribes to
-  let worker: Proc | undefined;
-  try {
-    worker = await startWorkerProcess(broker.url, LATENCY_WORKER_CONCURRENCY);
+function caseLatency(): Promise<RunResult> {
+  return withRig(async ({ master, startWorker }) => {
+    await startWorker(LATENCY_WORKER_CONCURRENCY);
     const total = Math.round(RATE * SECONDS);
     const interval = 1000 / RATE;
     const latencies = new Latencies(total);
@@ -143,11 +148,7 @@ async function caseLatency(): Promise<RunResult> {
     await Promise.all(pending);
     const [p50, p99, max] = latencies.percentiles(50, 99, 100);
     return { p50, p99, max };
-  } finally {
-    await master.close();
-    await worker?.stop();
-    await broker.stop();
-  }
+  });
 }
 
 function runCase(name: CaseName): Promise<RunResult> {

@@ -6,9 +6,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../test/helpers/free-port.js';
 import { processCpuMs, processRssBytes } from '../processes.js';
 
 /** Redis's appendfsync: always (fsync per write command), everysec (at most ~1 s lost on power loss), no (the OS decides). */
@@ -31,16 +31,6 @@ export function redisVersion(bin = 'redis-server'): string | null {
   return /v=(\S+)/.exec(out.stdout)?.[1] ?? out.stdout.trim();
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startRedis(fsync: RedisFsync, bin = 'redis-server'): Promise<RedisServer> {
   const version = redisVersion(bin);

@@ -5,10 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { spawnCli } from './cli.js';
+
+export { freePort } from './free-port.js';
 
 /** A child process with its output collected and its exit as a promise. */
 export interface Child {
@@ -57,15 +58,6 @@ export async function until(cond: () => boolean, timeoutMs: number, what: () => 
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what()}`);
     await sleep(10);
   }
-}
-
-/** A port that was free a moment ago: a broker restarted on it keeps its URL. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** `spool serve` (the bundled CLI) on 127.0.0.1:`port` with `storeArgs` (`--data dir` or `--store url`); resolves once it listens. */

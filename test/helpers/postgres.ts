@@ -6,10 +6,10 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './free-port.js';
 
 export const INSTALL_HINT = 'PostgreSQL tests skipped: no PostgreSQL binaries (initdb, pg_ctl) found on PATH, via pg_config or in /usr/lib/postgresql/*/bin; install them with `apt-get install postgresql`';
 
@@ -136,13 +136,3 @@ function postgresIds(): [number, number] {
   return [uid, gid];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
