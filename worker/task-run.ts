@@ -46,7 +46,7 @@ export class TaskRun {
   constructor(
     readonly delivery: Delivery,
     private readonly deps: TaskRunDeps,
-    private readonly freeSlot: () => void = () => {},
+    private readonly freeSlot: () => void,
   ) {
     this.taskId = delivery.correlationId ?? delivery.msgId;
     this.attempt = delivery.dequeueCount;
