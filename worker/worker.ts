@@ -17,7 +17,7 @@
  * returns (its outcome is discarded), and meanwhile the freed slot can take a new task, so
  * `running` may briefly exceed `concurrency`.
  */
-import { openConnection, type SpoolClient, type Delivery, type Subscription } from '../core/client/index.js';
+import { openConnection, PREFETCH_MAX, type SpoolClient, type Delivery, type Subscription } from '../core/client/index.js';
 import { toError } from './errors.js';
 import { WorkerEmitter, type WorkerEvents } from './events.js';
 import { Lookahead } from './lookahead.js';
@@ -90,7 +90,7 @@ class TaskWorker implements Worker {
     // Over HTTP first: an unreachable broker or a missing queue fails the start at once, where a
     // subscription would keep reconnecting in the background.
     await this.client.getQueue(this.options.queue);
-    this.subscription = await this.subscribe();
+    await this.subscribe();
     if (this.options.idleCheckMs > 0) {
       this.watchdog = new IdleWatchdog(this.options.idleCheckMs, () => this.checkIdle());
       this.watchdog.start();
@@ -106,12 +106,16 @@ class TaskWorker implements Worker {
   }
 
   private get prefetch(): number {
-    return this.options.concurrency + this.lookahead.extra;
+    return Math.min(PREFETCH_MAX, this.options.concurrency + this.lookahead.extra);
   }
 
-  private subscribe(): Promise<Subscription> {
+  private async subscribe(): Promise<void> {
     const { queue, leaseMs } = this.options;
-    return this.client.subscribe(queue, { prefetch: this.prefetch, visibilityTimeout: Math.ceil(leaseMs / 1000) }, (delivery) => this.onDelivery(delivery));
+    const prefetch = this.prefetch;
+    this.subscription = await this.client.subscribe(queue, { prefetch, visibilityTimeout: Math.ceil(leaseMs / 1000) }, (delivery) => this.onDelivery(delivery));
+    // Tasks pushed with the subscription's answer ran before it was ours: a lookahead change they
+    // caused could not reach it then.
+    if (this.prefetch !== prefetch) await this.subscription.setPrefetch(this.prefetch);
   }
 
   private onDelivery(delivery: Delivery): void {
@@ -143,11 +147,8 @@ class TaskWorker implements Worker {
 
   /** A slot is free: start a held task, and adjust the lookahead to how long handlers take. */
   private handlerReturned(durationMs: number): void {
-    if (this.lookahead.record(durationMs) && !this.closing) {
-      this.subscription?.setPrefetch(this.prefetch).catch((err: unknown) => this.events.fire('error', { error: toError(err) }));
-      // Handlers got long: held tasks would wait behind them while other workers could run them.
-      if (this.lookahead.extra === 0) for (const { delivery } of this.held.splice(this.options.concurrency)) this.giveBack(delivery);
-    }
+    const resized = this.lookahead.record(durationMs) && !this.closing;
+    if (resized) this.subscription?.setPrefetch(this.prefetch).catch((err: unknown) => this.events.fire('error', { error: toError(err) }));
     // A task held so long that a good part of its lease is gone goes back rather than start late.
     const stale = Date.now() - this.options.leaseMs / 4;
     while (this.held.length > 0 && this.handling < this.options.concurrency && !this.closing) {
@@ -155,6 +156,9 @@ class TaskWorker implements Worker {
       if (since < stale) this.giveBack(delivery);
       else this.runTask(delivery);
     }
+    // Handlers got longer: held tasks beyond the new lookahead would wait behind them while other
+    // workers could run them.
+    if (resized) for (const { delivery } of this.held.splice(this.lookahead.extra)) this.giveBack(delivery);
   }
 
   private giveBack(delivery: Delivery): void {
@@ -176,7 +180,7 @@ class TaskWorker implements Worker {
     this.subscription = null;
     await old?.close().catch(() => {});
     if (this.closing) return 'busy';
-    this.subscription = await this.subscribe();
+    await this.subscribe();
     return 'resubscribed';
   }
 

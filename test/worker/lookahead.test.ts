@@ -1,13 +1,30 @@
 /**
  * Lookahead (worker/lookahead.ts), seen from the broker's queue stats: while handlers are short a worker at
- * concurrency 1 holds a second task besides the one it runs; once they grow long it gives the held
- * task back, so another worker can run it.
+ * concurrency 1 holds the next tasks besides the one it runs; once they grow long it gives the held
+ * tasks back, so another worker can run them. And the sizing rule on its own.
  */
 import { describe, expect, it } from 'vitest';
 import { SpoolClient } from '../../core/client/index.js';
+import { Lookahead } from '../../worker/lookahead.js';
 import { startWorker } from '../../worker/index.js';
 import { startTestServer } from '../helpers/server.js';
 import { REPLIES, TASKS, collectReplies, eventually, postTask } from './tasks.js';
+
+/** A worker at concurrency 1 with a `quick` handler and a `blocking` one that waits to be let go. */
+async function startQuickOrBlockingWorker(url: string) {
+  const blocked: (() => void)[] = [];
+  const worker = await startWorker({
+    url,
+    queue: TASKS,
+    concurrency: 1,
+    shutdownTimeoutMs: 1000,
+    handlers: {
+      quick: () => 'quick',
+      blocking: () => new Promise<string>((resolve) => blocked.push(() => resolve('blocking'))),
+    },
+  });
+  return { worker, blocked };
+}
 
 describe('worker lookahead', () => {
   it('holds a task for the next free slot while handlers are short, and gives it back once they are long', async () => {
@@ -15,29 +32,20 @@ describe('worker lookahead', () => {
     const client = new SpoolClient({ url });
     await client.createQueue(TASKS);
     await client.createQueue(REPLIES);
-    const blocked: (() => void)[] = [];
-    const worker = await startWorker({
-      url,
-      queue: TASKS,
-      concurrency: 1,
-      shutdownTimeoutMs: 1000,
-      handlers: {
-        quick: () => 'quick',
-        blocking: () => new Promise<string>((resolve) => blocked.push(() => resolve('blocking'))),
-      },
-    });
+    const { worker, blocked } = await startQuickOrBlockingWorker(url);
     const leased = async () => (await client.getQueue(TASKS)).stats.inactiveMsgNum;
     try {
       for (let i = 0; i < 10; i++) await postTask(client, 'quick', i);
       await collectReplies(client, 10);
 
-      // Handlers have been short: besides the task it runs, the worker holds the next one.
+      // Handlers have been short: besides the task it runs, the worker holds the next ones.
       for (let i = 0; i < 4; i++) await postTask(client, 'blocking', i);
       await eventually(() => blocked.length === 1, 3000, 'the first blocking task to start');
-      await eventually(async () => (await leased()) === 2, 3000, 'a second task held');
+      await eventually(async () => (await leased()) === 4, 3000, 'the other three held');
       expect(worker.running).toBe(1);
 
-      // A long handler (over 50 ms on average) turns the lookahead off: the held task goes back.
+      // A long handler (over 50 ms on average) turns the lookahead off: the next task starts, the
+      // other held ones go back.
       await new Promise((resolve) => setTimeout(resolve, 400));
       blocked.shift()!();
       await eventually(() => blocked.length === 1, 3000, 'the second blocking task to start');
@@ -53,5 +61,56 @@ describe('worker lookahead', () => {
       await worker.close();
       await client.close();
     }
+  });
+
+  it('reaches the subscription when tasks were waiting before the worker started', async () => {
+    // The first tasks arrive with the subscription's answer and run before the worker holds the
+    // subscription; the lookahead they turn on must still reach the broker.
+    const { url } = await startTestServer();
+    const client = new SpoolClient({ url });
+    await client.createQueue(TASKS);
+    await client.createQueue(REPLIES);
+    for (let i = 0; i < 20; i++) await postTask(client, 'quick', i);
+    for (let i = 0; i < 3; i++) await postTask(client, 'blocking', i);
+    const { worker, blocked } = await startQuickOrBlockingWorker(url);
+    try {
+      await eventually(() => blocked.length === 1, 3000, 'the first blocking task to start');
+      await eventually(async () => (await client.getQueue(TASKS)).stats.inactiveMsgNum === 3, 3000, 'the other two held');
+    } finally {
+      for (const unblock of blocked) unblock();
+      await worker.close();
+      await client.close();
+    }
+  });
+});
+
+describe('lookahead sizing', () => {
+  const feed = (lookahead: Lookahead, ms: number, times: number) => {
+    for (let i = 0; i < times; i++) lookahead.record(ms);
+    return lookahead.extra;
+  };
+
+  it('holds about 50 ms of work: many tasks for microsecond handlers, at most 512', () => {
+    expect(feed(new Lookahead(1), 0.01, 30)).toBe(512);
+    expect(feed(new Lookahead(1), 0.25, 30)).toBe(200);
+    expect(feed(new Lookahead(1), 1, 30)).toBe(50);
+    expect(feed(new Lookahead(8), 2, 30)).toBe(200);
+  });
+
+  it('holds one per slot for handlers near the threshold and none once they are long', () => {
+    const lookahead = new Lookahead(4);
+    expect(feed(lookahead, 19, 30)).toBe(11);
+    expect(feed(lookahead, 45, 30)).toBe(11); // wants 4: not a large enough change to re-size
+    expect(feed(lookahead, 200, 30)).toBe(0);
+    expect(feed(new Lookahead(64), 10, 100)).toBe(320);
+  });
+
+  it('waits for `concurrency` samples and re-sizes only for a large change', () => {
+    const lookahead = new Lookahead(4);
+    expect(feed(lookahead, 1, 3)).toBe(0);
+    expect(lookahead.record(1)).toBe(true);
+    expect(lookahead.extra).toBe(200);
+    expect(feed(lookahead, 3, 30)).toBe(200); // wants 67
+    expect(feed(lookahead, 30, 60)).toBeLessThan(50); // wants 7: re-sized on the way down
   });
 });
