@@ -31,7 +31,13 @@ export const DLQ_SUFFIX = '-dlq';
 export class TaskRun {
   readonly taskId: string;
   readonly attempt: number;
-  private readonly controller = new AbortController();
+  /** Why the handler's signal fired, or fires when first looked at: cancel, timeout, lost lease, shutdown. */
+  private abortReason: Error | null = null;
+  /** The handler's signal, made when the handler first looks: most never do, and one costs microseconds. */
+  private controller: AbortController | null = null;
+  /** Set while the handler runs with its signal tied to the delivery's cancel. */
+  private untieCancel: (() => void) | null = null;
+  private handlerEnded = false;
   private readonly leaseSeconds: number;
   private readonly started = Date.now();
   private envelope: TaskEnvelope | null = null;
@@ -112,10 +118,7 @@ export class TaskRun {
     const handler = Object.hasOwn(this.deps.handlers, envelope.name) ? this.deps.handlers[envelope.name] : undefined;
     if (!handler) return this.fail(new UnrecoverableError(`no handler for task "${envelope.name}" on queue ${this.deps.queue}`), 'unknown-task');
 
-    const cancel = this.delivery.signal;
-    if (cancel.aborted) return this.cancelled();
-    const onCancel = () => this.abort(new TaskCancelledError());
-    cancel.addEventListener('abort', onCancel, { once: true });
+    if (this.delivery.cancelled) return this.cancelled();
 
     let timer: NodeJS.Timeout | null = null;
     if (envelope.timeoutMs !== null) {
@@ -123,10 +126,7 @@ export class TaskRun {
       // clock: a worker whose clock is off by more than a little misjudges it by that much).
       const remaining = this.delivery.enqueueTime + envelope.timeoutMs - Date.now();
       const timeout = new TaskTimeoutError(`the task timed out after ${envelope.timeoutMs} ms`);
-      if (remaining <= 0) {
-        cancel.removeEventListener('abort', onCancel);
-        return this.fail(timeout, 'timeout');
-      }
+      if (remaining <= 0) return this.fail(timeout, 'timeout');
       timer = setTimeout(() => this.abort(timeout), remaining);
     }
 
@@ -142,7 +142,10 @@ export class TaskRun {
       error = toError(err);
     } finally {
       if (timer) clearTimeout(timer);
-      cancel.removeEventListener('abort', onCancel);
+      this.handlerEnded = true;
+      this.untieCancel?.();
+      // A cancel the handler never looked for still decides the outcome of a throw.
+      if (this.delivery.cancelled) this.abort(new TaskCancelledError());
       await this.heartbeat.close();
       this.handlerDone();
     }
@@ -151,7 +154,7 @@ export class TaskRun {
     if (this.lostError) return this.lost(this.lostError);
     // A handler that returns despite a cancel or timeout finished its work: its result stands.
     if (error === null) return this.complete(result);
-    const reason: unknown = this.controller.signal.aborted ? this.controller.signal.reason : null;
+    const reason = this.abortReason;
     if (reason instanceof TaskCancelledError) return this.cancelled();
     if (reason instanceof TaskTimeoutError) return this.fail(reason, 'timeout');
     if (error instanceof UnrecoverableError) return this.fail(error, 'unrecoverable');
@@ -162,15 +165,14 @@ export class TaskRun {
   private context(envelope: TaskEnvelope): TaskContext {
     const fields = this.fields;
     const log = this.deps.log;
-    const controller = this.controller;
+    const signal = () => this.signal;
     return {
       taskId: this.taskId,
       name: envelope.name,
       attempt: this.attempt,
       maxAttempts: envelope.maxAttempts,
-      // A getter: most handlers never look, and an AbortSignal costs microseconds to make.
       get signal() {
-        return controller.signal;
+        return signal();
       },
       lastCheckpoint: envelope.checkpoint,
       progress: (value) => {
@@ -188,8 +190,24 @@ export class TaskRun {
     };
   }
 
+  private get signal(): AbortSignal {
+    if (this.controller) return this.controller.signal;
+    this.controller = new AbortController();
+    if (this.delivery.cancelled) this.abort(new TaskCancelledError());
+    if (this.abortReason) this.controller.abort(this.abortReason);
+    else if (!this.handlerEnded) {
+      const onCancel = () => this.abort(new TaskCancelledError());
+      const cancel = this.delivery.signal;
+      cancel.addEventListener('abort', onCancel, { once: true });
+      this.untieCancel = () => cancel.removeEventListener('abort', onCancel);
+    }
+    return this.controller.signal;
+  }
+
   private abort(reason: Error): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (this.abortReason) return;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
   }
 
   /** One heartbeat: extend the lease (carrying a pending checkpoint), then send the latest progress. */

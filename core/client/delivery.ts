@@ -24,7 +24,9 @@ export class PushedMessage implements Delivery {
   readonly correlationId: string | null;
   readonly sourceQueue: string | null;
   private state: 'open' | 'settling' | 'acked' | 'released' | 'completed' | 'gone' = 'open';
-  private readonly cancellation = new AbortController();
+  /** Made on first use: most deliveries are never cancelled nor asked for a signal. */
+  private cancellation: AbortController | null = null;
+  private cancelledBy: Error | null = null;
 
   constructor(
     readonly queue: string,
@@ -47,12 +49,22 @@ export class PushedMessage implements Delivery {
   }
 
   get signal(): AbortSignal {
+    if (!this.cancellation) {
+      this.cancellation = new AbortController();
+      if (this.cancelledBy) this.cancellation.abort(this.cancelledBy);
+    }
     return this.cancellation.signal;
+  }
+
+  get cancelled(): boolean {
+    return this.cancelledBy !== null;
   }
 
   /** The broker says this message was cancelled: fire the signal (the holder still settles it). */
   cancel(): void {
-    if (!this.settled) this.cancellation.abort(new SpoolClientError('CLOSED', `message ${this.msgId} was cancelled`));
+    if (this.settled || this.cancelledBy) return;
+    this.cancelledBy = new SpoolClientError('CLOSED', `message ${this.msgId} was cancelled`);
+    this.cancellation?.abort(this.cancelledBy);
   }
 
   get settled(): boolean {

@@ -78,6 +78,8 @@ export interface Delivery extends Message {
    * and settle it.
    */
   readonly signal: AbortSignal;
+  /** True once the broker has reported the message cancelled (`signal` has fired). */
+  readonly cancelled: boolean;
   /** Moves the lease end to `visibilityTimeout` seconds (1-43200) from now; `body` replaces the stored body (a checkpoint). */
   extend(visibilityTimeout: number, options?: { body?: string }): Promise<{ nextVisibleTime: number }>;
   /** Gives the message back (nack): receivable again after `delaySeconds` (default 0). */

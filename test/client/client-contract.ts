@@ -147,6 +147,8 @@ export function clientContract(kind: string, setup: () => Promise<ClientFixture>
         const s = await client.queueStats('jobs');
         return s.activeMsgNum + s.inactiveMsgNum === 0;
       }, 5000, 'all acked');
+      // The stats (over HTTP) can see the last ack committed before its answer reaches the client.
+      await eventually(() => sub.inFlight === 0, 5000, 'the last ack answered');
       expect(sub).toMatchObject({ queue: 'jobs', prefetch: 4, inFlight: 0 });
       await sub.close();
     });

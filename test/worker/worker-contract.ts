@@ -326,6 +326,35 @@ export function workerContract(kind: string, setup: () => Promise<WorkerFixture>
       expect((await f.client.getQueue(TASKS)).stats).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 0, delayMsgNum: 0 });
     });
 
+    it('a cancel counts even when the handler looks at its signal only afterwards, or never', async () => {
+      const f = await fixture();
+      const seen: { look: boolean; aborted?: boolean; reason?: unknown }[] = [];
+      let unblock!: () => void;
+      const worker = await start(f, {
+        handlers: {
+          blocked: async ({ look }: { look: boolean }, ctx) => {
+            await new Promise<void>((resolve) => (unblock = resolve));
+            seen.push(look ? { look, aborted: ctx.signal.aborted, reason: ctx.signal.reason } : { look });
+            throw new Error('gave up');
+          },
+        },
+      });
+      for (const look of [true, false]) {
+        const { taskId, msgId } = await postTaskIds(f.client, 'blocked', { look }, { maxAttempts: 3 });
+        await eventually(() => worker.running === 1);
+        expect(await f.client.cancelMessage(TASKS, msgId)).toBe('running');
+        await sleep(200); // the cancel reaches the worker while the handler waits
+        unblock();
+        const [reply] = await collectReplies(f.client, 1);
+        expect(reply).toMatchObject({ type: 'cancelled', taskId, attempt: 1 });
+        await eventually(() => worker.running === 0);
+      }
+      expect(seen[0]).toMatchObject({ look: true, aborted: true });
+      expect(seen[0]!.reason).toBeInstanceOf(TaskCancelledError);
+      expect(seen[1]).toEqual({ look: false });
+      expect(await noMoreReplies(f.client, 300)).toEqual([]);
+    });
+
     it('resubscribes when idle while the queue has ready tasks that never arrive', async () => {
       const f = await fixture();
       const worker = await start(f, { idleCheckMs: 150, handlers: { ping: () => 'pong' } });
