@@ -26,4 +26,6 @@ export const LIMITS = {
   listLimitMax: 1000,
   /** Source queues one dead-letter queue may serve (CMQ: 6). */
   deadLetterSourcesMax: 6,
+  /** Messages one push subscription may hold unsettled at once. */
+  prefetchMax: 10_000,
 } as const;

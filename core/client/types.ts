@@ -4,6 +4,7 @@ import type { DeleteBatchResult, ReplyInput } from '../engine/engine.js';
 import type { ReceivedMessage } from '../engine/message.js';
 import type { SendInput } from '../engine/validate.js';
 import type { QueueStats } from '../store/store.js';
+import { LIMITS } from '../limits.js';
 
 export type { QueueAttributes, QueueAttributesInput, QueueStats, SendInput, ReplyInput, DeleteBatchResult };
 export type { CancelOutcome } from '../store/store.js';
@@ -53,7 +54,7 @@ export interface ReceiveOptions {
 }
 
 /** Most messages a subscription may hold at once (the broker's limit). */
-export const PREFETCH_MAX = 10_000;
+export const PREFETCH_MAX = LIMITS.prefetchMax;
 
 export interface SubscribeOptions {
   /** Messages handed over and not yet settled, at most (1-10000). */

@@ -10,7 +10,6 @@ import { SpoolError } from '../../errors.js';
 export type RequestId = number | string;
 
 export const REQUEST_ID_MAX_LENGTH = 64;
-export const PREFETCH_MAX = 10_000;
 
 export type Request =
   | { id: RequestId; op: 'send'; queue: string; message?: unknown; messages?: unknown }

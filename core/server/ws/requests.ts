@@ -6,7 +6,7 @@ import { checkInteger } from '../../engine/attributes.js';
 import type { Engine, ReplyInput } from '../../engine/engine.js';
 import type { SendInput } from '../../engine/validate.js';
 import { LIMITS } from '../../limits.js';
-import { PREFETCH_MAX, type Request } from './frames.js';
+import type { Request } from './frames.js';
 import type { LeaseTable } from './leases.js';
 
 /** What a request needs from its connection. */
@@ -29,13 +29,13 @@ export async function execute(ctx: RequestContext, request: Request): Promise<un
       return { msgIds: await engine.sendBatch(request.queue, request.messages as SendInput[]) };
 
     case 'subscribe': {
-      const prefetch = checkInteger('prefetch', request.prefetch, 1, PREFETCH_MAX);
+      const prefetch = checkInteger('prefetch', request.prefetch, 1, LIMITS.prefetchMax);
       const visibility = request.visibilityTimeout === undefined ? undefined : checkInteger('visibilityTimeout', request.visibilityTimeout, 1, LIMITS.visibilityTimeoutMax);
       return { subscription: await ctx.subscribe(request.queue, prefetch, visibility) };
     }
 
     case 'credit':
-      ctx.credit(request.subscription, checkInteger('prefetch', request.prefetch, 0, PREFETCH_MAX));
+      ctx.credit(request.subscription, checkInteger('prefetch', request.prefetch, 0, LIMITS.prefetchMax));
       return {};
 
     case 'unsubscribe':
