@@ -191,15 +191,16 @@ export class TaskRun {
   }
 
   private get signal(): AbortSignal {
-    if (this.controller) return this.controller.signal;
-    this.controller = new AbortController();
-    if (this.delivery.cancelled) this.abort(new TaskCancelledError());
-    if (this.abortReason) this.controller.abort(this.abortReason);
-    else if (!this.handlerEnded) {
-      const onCancel = () => this.abort(new TaskCancelledError());
-      const cancel = this.delivery.signal;
-      cancel.addEventListener('abort', onCancel, { once: true });
-      this.untieCancel = () => cancel.removeEventListener('abort', onCancel);
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (!this.abortReason && this.delivery.cancelled) this.abortReason = new TaskCancelledError();
+      if (this.abortReason) this.controller.abort(this.abortReason);
+      else if (!this.handlerEnded) {
+        const onCancel = () => this.abort(new TaskCancelledError());
+        const cancel = this.delivery.signal;
+        cancel.addEventListener('abort', onCancel, { once: true });
+        this.untieCancel = () => cancel.removeEventListener('abort', onCancel);
+      }
     }
     return this.controller.signal;
   }
