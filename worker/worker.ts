@@ -163,8 +163,9 @@ class TaskWorker implements Worker {
     if (resized && this.lookahead.extra === 0) for (const { delivery } of this.held.splice(0)) this.giveBack(delivery);
   }
 
+  /** A task this worker never started goes back uncounted: holding it used up none of its attempts. */
   private giveBack(delivery: Delivery): void {
-    delivery.release(0).catch(() => {});
+    delivery.requeue().catch(() => {});
   }
 
   /**

@@ -7,6 +7,7 @@ export interface DeliveryOps {
   ack(queue: string, receiptHandle: string): Promise<void>;
   extend(queue: string, receiptHandle: string, visibilityTimeout: number, body?: string): Promise<{ nextVisibleTime: number }>;
   release(queue: string, receiptHandle: string, delaySeconds: number): Promise<void>;
+  requeue(queue: string, receiptHandle: string): Promise<void>;
   complete(queue: string, receiptHandle: string, reply: ReplyInput): Promise<string>;
 }
 
@@ -23,7 +24,7 @@ export class PushedMessage implements Delivery {
   readonly replyTo: string | null;
   readonly correlationId: string | null;
   readonly sourceQueue: string | null;
-  private state: 'open' | 'settling' | 'acked' | 'released' | 'completed' | 'gone' = 'open';
+  private state: 'open' | 'settling' | 'acked' | 'released' | 'requeued' | 'completed' | 'gone' = 'open';
   /** Made on first use: most deliveries are never cancelled nor asked for a signal. */
   private cancellation: AbortController | null = null;
   private cancelledBy: Error | null = null;
@@ -84,6 +85,10 @@ export class PushedMessage implements Delivery {
     return this.settle('released', () => this.ops.release(this.queue, this.receiptHandle, delaySeconds));
   }
 
+  requeue(): Promise<void> {
+    return this.settle('requeued', () => this.ops.requeue(this.queue, this.receiptHandle));
+  }
+
   complete(reply: ReplyInput): Promise<string> {
     return this.settle('completed', () => this.ops.complete(this.queue, this.receiptHandle, reply));
   }
@@ -105,7 +110,7 @@ export class PushedMessage implements Delivery {
     if (this.state === 'open') this.finish('gone');
   }
 
-  private async settle<T>(outcome: 'acked' | 'released' | 'completed', run: () => Promise<T>): Promise<T> {
+  private async settle<T>(outcome: 'acked' | 'released' | 'requeued' | 'completed', run: () => Promise<T>): Promise<T> {
     this.checkOpen();
     this.state = 'settling';
     try {
@@ -125,7 +130,7 @@ export class PushedMessage implements Delivery {
     throw new SpoolClientError('INVALID_PARAMETER', `message ${this.msgId} is ${what}`);
   }
 
-  private finish(state: 'acked' | 'released' | 'completed' | 'gone'): void {
+  private finish(state: 'acked' | 'released' | 'requeued' | 'completed' | 'gone'): void {
     if (this.settled) return;
     this.state = state;
     this.onSettled();

@@ -46,6 +46,7 @@ export class EmbeddedTransport implements Transport {
           return engine.changeVisibility(queue, handle, seconds, body === undefined ? {} : { body });
         }),
       release: (queue, handle, delay) => this.call(() => engine.release(queue, handle, delay)),
+      requeue: (queue, handle) => this.call(() => engine.requeue(queue, handle)),
       complete: (queue, handle, reply) => this.call(() => engine.complete(queue, handle, reply)),
     };
   }

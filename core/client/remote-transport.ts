@@ -69,6 +69,9 @@ export class RemoteTransport implements Transport, SubscriptionOwner {
       release: async (queue, receiptHandle, delaySeconds) => {
         await this.socket.request({ op: 'release', queue, receiptHandle, delaySeconds });
       },
+      requeue: async (queue, receiptHandle) => {
+        await this.socket.request({ op: 'requeue', queue, receiptHandle });
+      },
       complete: async (queue, receiptHandle, reply) =>
         (await this.socket.request<{ msgId: string }>({ op: 'complete', queue, receiptHandle, reply })).msgId,
     };

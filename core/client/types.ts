@@ -64,13 +64,13 @@ export interface SubscribeOptions {
 }
 
 /**
- * A pushed message with its verbs. Settle it once with ack, release or complete; extend keeps its
+ * A pushed message with its verbs. Settle it once with ack, release, requeue or complete; extend keeps its
  * lease. A verb that finds the lease gone (RECEIPT_HANDLE_STALE, a dropped connection) rejects, and
  * the message counts as settled all the same.
  */
 export interface Delivery extends Message {
   readonly queue: string;
-  /** True once acked, released, completed, or found gone. */
+  /** True once acked, released, requeued, completed, or found gone. */
   readonly settled: boolean;
   /** Deletes the message. */
   ack(): Promise<void>;
@@ -85,6 +85,11 @@ export interface Delivery extends Message {
   extend(visibilityTimeout: number, options?: { body?: string }): Promise<{ nextVisibleTime: number }>;
   /** Gives the message back (nack): receivable again after `delaySeconds` (default 0). */
   release(delaySeconds?: number): Promise<void>;
+  /**
+   * Gives back a message this consumer never started: ready again at once, and this delivery is
+   * not counted (dequeueCount, maxReceiveCount), as if it had never been pushed.
+   */
+  requeue(): Promise<void>;
   /** Deletes the message and sends `reply` in one commit; resolves with the reply's msgId. */
   complete(reply: ReplyInput): Promise<string>;
 }

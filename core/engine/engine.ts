@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { SpoolError, toSpoolError } from '../errors.js';
 import { LIMITS } from '../limits.js';
+import { staleReceipt } from '../store/rules.js';
 import type { CancelOutcome, ListQueuesQuery, QueueRecord, QueueStats, Receipt, Store } from '../store/store.js';
 import { checkInteger, resolveAttributes, sameAttributes, type QueueAttributesInput } from './attributes.js';
 import { FakeClock, systemClock, type Clock } from './clock.js';
@@ -299,6 +300,20 @@ export class Engine {
     const { woken } = await this.store.changeVisibility(queue, receipt, visibleAt, true, now);
     this.wake(woken);
     if (visibleAt > now) this.sweeper.dueBy(visibleAt);
+  }
+
+  /**
+   * Puts a leased message back that its holder never started (it held it for a free slot, then did
+   * not need it): ready again at once, and this delivery does not count toward dequeueCount or
+   * maxReceiveCount, so giving a task back never uses up one of its attempts. RECEIPT_HANDLE_STALE
+   * when the lease is not current.
+   */
+  async requeue(queue: string, receiptHandle: string): Promise<void> {
+    await this.getQueue(queue);
+    const receipt = decodeReceipt(receiptHandle);
+    const { woken } = await this.store.unclaim(queue, [receipt], this.clock.now());
+    if (woken.length === 0) throw staleReceipt();
+    this.wake(woken);
   }
 
   /**

@@ -153,7 +153,7 @@ export function clientContract(kind: string, setup: () => Promise<ClientFixture>
       await sub.close();
     });
 
-    it('delivery verbs: extend, release with delay, complete; a settled message refuses a second verb', async () => {
+    it('delivery verbs: extend, release with delay, requeue, complete; a settled message refuses a second verb', async () => {
       const { client } = await setup();
       await client.createQueue('jobs');
       await client.createQueue('replies');
@@ -172,19 +172,24 @@ export function clientContract(kind: string, setup: () => Promise<ClientFixture>
       expect(m.settled).toBe(true);
       await rejectsWith(m.ack(), 'INVALID_PARAMETER');
       await eventually(() => got.length === 2, 5000, 'the redelivery');
-      const again = got[1]!;
+      expect(got[1]!.dequeueCount).toBe(2);
+      // A requeue does not count the delivery: the message comes back with the same dequeueCount.
+      await got[1]!.requeue();
+      expect(got[1]!.settled).toBe(true);
+      await eventually(() => got.length === 3, 5000, 'the requeued delivery');
+      const again = got[2]!;
       expect(again.dequeueCount).toBe(2);
       const replyId = await again.complete({ queue: 'replies', body: 'result', correlationId: again.correlationId ?? undefined });
       expect(replyId).toEqual(expect.any(String));
       const [reply] = await client.receive('replies', { max: 1 });
       expect(reply).toMatchObject({ body: 'result', correlationId: 'c1' });
       await client.send('jobs', { body: 'later' });
-      await eventually(() => got.length === 3, 5000, 'third');
+      await eventually(() => got.length === 4, 5000, 'fourth');
       const t0 = Date.now();
-      await got[2]!.release(1);
-      await eventually(() => got.length === 4, 5000, 'delayed redelivery');
+      await got[3]!.release(1);
+      await eventually(() => got.length === 5, 5000, 'delayed redelivery');
       expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
-      await got[3]!.ack();
+      await got[4]!.ack();
     });
 
     it('a stale ack rejects with RECEIPT_HANDLE_STALE and settles the message', async () => {

@@ -1,6 +1,6 @@
 /** Every request op over a real socket, with its reply and its errors (docs/protocol.md). */
 import { describe, expect, it } from 'vitest';
-import { RawClient, startWsBroker } from '../helpers/ws-broker.js';
+import { RawClient, eventually, startWsBroker } from '../helpers/ws-broker.js';
 
 async function setup() {
   const broker = await startWsBroker();
@@ -101,6 +101,32 @@ describe('WebSocket requests', () => {
     expect(bad.error?.code).toBe('INVALID_PARAMETER');
     const invalid = await client.request('release', { queue: 'jobs', receiptHandle: 'nope' });
     expect(invalid.error?.code).toBe('RECEIPT_HANDLE_INVALID');
+  });
+
+  it('requeue makes a message ready again without counting the delivery, so it never dead-letters', async () => {
+    const broker = await startWsBroker();
+    await broker.engine.createQueue('dlq');
+    await broker.engine.createQueue('jobs', { deadLetterPolicy: { deadLetterQueue: 'dlq', policy: 0, maxReceiveCount: 1 } });
+    const client = await RawClient.connect(broker.wsUrl);
+    await broker.engine.send('jobs', { body: 'a' });
+    await client.call('subscribe', { queue: 'jobs', prefetch: 1 });
+    // Three deliveries given back uncounted: each comes back as the first, and with its credit.
+    for (let i = 1; i <= 3; i++) {
+      await client.until(() => client.delivered.length === i);
+      expect(client.delivered[i - 1]).toMatchObject({ body: 'a', dequeueCount: 1 });
+      expect(await client.call('requeue', { queue: 'jobs', receiptHandle: client.delivered[i - 1]!.receiptHandle })).toEqual({});
+    }
+    await client.until(() => client.delivered.length === 4);
+    expect((await broker.engine.stats('dlq')).activeMsgNum).toBe(0);
+    const stale = await client.request('requeue', { queue: 'jobs', receiptHandle: client.delivered[0]!.receiptHandle });
+    expect(stale.error?.code).toBe('RECEIPT_HANDLE_STALE');
+    expect((await client.request('requeue', { queue: 'jobs', receiptHandle: 'nope' })).error?.code).toBe('RECEIPT_HANDLE_INVALID');
+    expect((await client.request('requeue', { queue: 'jobs' })).error?.code).toBe('INVALID_PARAMETER');
+    // A counted release of the fourth delivery uses up the one receive the policy allows: the next
+    // claim (the subscription's push) dead-letters it.
+    await client.call('release', { queue: 'jobs', receiptHandle: client.delivered[3]!.receiptHandle });
+    await eventually(async () => (await broker.engine.stats('dlq')).activeMsgNum === 1, 3000, 'the message dead-lettered');
+    expect(client.delivered).toHaveLength(4);
   });
 
   it('complete deletes the message and sends the reply atomically; a stale complete sends nothing', async () => {

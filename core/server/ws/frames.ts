@@ -19,6 +19,7 @@ export type Request =
   | { id: RequestId; op: 'ack'; queue: string; receiptHandles: unknown[] }
   | { id: RequestId; op: 'extend'; queue: string; receiptHandle: string; visibilityTimeout: number; body?: unknown }
   | { id: RequestId; op: 'release'; queue: string; receiptHandle: string; delaySeconds?: number }
+  | { id: RequestId; op: 'requeue'; queue: string; receiptHandle: string }
   | { id: RequestId; op: 'complete'; queue: string; receiptHandle: string; reply: Record<string, unknown> }
   | { id: RequestId; op: 'cancel'; queue: string; msgId: string };
 
@@ -36,6 +37,7 @@ const SHAPES: Record<Op, Shape> = {
   ack: { queue: 'string', receiptHandles: 'array' },
   extend: { queue: 'string', receiptHandle: 'string', visibilityTimeout: 'integer', 'body?': 'any' },
   release: { queue: 'string', receiptHandle: 'string', 'delaySeconds?': 'number' },
+  requeue: { queue: 'string', receiptHandle: 'string' },
   complete: { queue: 'string', receiptHandle: 'string', reply: 'object' },
   cancel: { queue: 'string', msgId: 'string' },
 };

@@ -65,6 +65,12 @@ export async function execute(ctx: RequestContext, request: Request): Promise<un
       return {};
     }
 
+    case 'requeue': {
+      const { queue, receiptHandle } = request;
+      await leases.around(queue, [receiptHandle], true, () => engine.requeue(queue, receiptHandle), () => SUCCESS([receiptHandle]));
+      return {};
+    }
+
     case 'cancel':
       return { outcome: await engine.cancelMessage(request.queue, request.msgId) };
 
