@@ -86,6 +86,31 @@ describe('the database file', () => {
     await new SqliteStore({ path }).close();
   });
 
+  it('written by an older Spool is migrated on open, its messages kept', async () => {
+    const path = join(tempDir(), 'spool.db');
+    const clock = new FakeClock();
+    const old = new Engine({ store: new SqliteStore({ path }), clock });
+    await old.createQueue('jobs', { rewindSeconds: 60 });
+    const msgId = await old.send('jobs', { body: 'from v1' });
+    await old.close();
+    // Back to the first schema: what Spool 0.1 wrote.
+    const db = new Database(path);
+    db.exec('DROP INDEX messages_kept');
+    db.pragma('user_version = 1');
+    db.close();
+
+    const engine = new Engine({ store: new SqliteStore({ path }), clock });
+    try {
+      expect(await engine.receive('jobs')).toMatchObject({ msgId, body: 'from v1' });
+    } finally {
+      await engine.close();
+    }
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'messages_kept'").get()).toEqual({ name: 'messages_kept' });
+    check.close();
+  });
+
   it('is owned by one store at a time: a second one fails with STORE_LOCKED', async () => {
     const path = join(tempDir(), 'spool.db');
     const engine = new Engine({ store: new SqliteStore({ path }), clock: new FakeClock() });

@@ -2,6 +2,7 @@
  * What only a shared store has: several engines (brokers) on one PostgreSQL database. Each test
  * gets a database of its own; engines run on the real clock, as separate brokers would.
  */
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it, inject } from 'vitest';
 import { Engine, PostgresStore, SpoolError, type ReceivedMessage } from '../../core/index.js';
 import { adminQuery } from '../helpers/postgres.js';
@@ -145,5 +146,27 @@ describe('the schema', () => {
     await adminQuery(url, 'DELETE FROM spool.migrations WHERE version = 999');
     const fixed = await broker();
     expect((await fixed.getQueue('jobs')).name).toBe('jobs');
+  });
+
+  it('written by an older Spool is migrated by the first broker to start, its messages kept', async () => {
+    const old = await broker();
+    await old.createQueue('jobs');
+    const msgId = await old.send('jobs', { body: 'from v1' });
+    await old.close();
+    engines.splice(engines.indexOf(old), 1);
+    // Back to the first schema: what Spool 0.1 wrote.
+    await adminQuery(url, 'DROP INDEX spool.messages_kept; DELETE FROM spool.migrations WHERE version > 1');
+    const [a, b] = await Promise.all([broker(), broker()]);
+    expect(await b.receive('jobs')).toMatchObject({ msgId, body: 'from v1' });
+    expect((await a.getQueue('jobs')).name).toBe('jobs');
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM spool.migrations ORDER BY version');
+      expect(rows.map((r) => r.version)).toEqual([1, 2]);
+      expect((await client.query("SELECT 1 FROM pg_indexes WHERE schemaname = 'spool' AND indexname = 'messages_kept'")).rowCount).toBe(1);
+    } finally {
+      await client.end();
+    }
   });
 });

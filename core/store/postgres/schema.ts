@@ -119,6 +119,11 @@ CREATE TRIGGER messages_count_update AFTER UPDATE ON messages
   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_updated();
 `,
   },
+  {
+    // As in SQLite (sqlite/schema.ts): the sweep found kept messages by reading the whole queue.
+    version: 2,
+    sql: `CREATE INDEX messages_kept ON messages(queue_id, deleted_at) WHERE state = 3;`,
+  },
 ];
 
 export const SCHEMA_VERSION = latestVersion(MIGRATIONS);

@@ -45,7 +45,7 @@ export class Expiry {
     this.nextDue = db.prepare(`SELECT min(visible_at) AS t FROM messages WHERE state IN (${STATE.leased}, ${STATE.delayed})`);
     this.retire = db.prepare('DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = ? AND enqueue_time <= ? LIMIT ?) RETURNING state');
     this.forget = db.prepare(
-      `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = ? AND enqueue_time <= ? AND state = ${STATE.kept} AND deleted_at <= ? LIMIT ?)`,
+      `DELETE FROM messages WHERE id IN (SELECT id FROM messages INDEXED BY messages_kept WHERE queue_id = ? AND enqueue_time <= ? AND state = ${STATE.kept} AND deleted_at <= ? LIMIT ?)`,
     );
     this.overdue = db.prepare(
       `SELECT id, state, dequeue_count, reply_to, correlation_id FROM messages

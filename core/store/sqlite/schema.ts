@@ -52,6 +52,13 @@ CREATE TABLE dedup (
 CREATE INDEX dedup_expires ON dedup(expires_at);
 `,
   },
+  {
+    // The sweep forgets kept messages past the rewind window. Through messages_age it read every
+    // message of the queue to find the kept ones (15 ms a second at 200k messages); kept messages
+    // alone, in their own index, cost nothing when there are none.
+    version: 2,
+    sql: `CREATE INDEX messages_kept ON messages(queue_id, deleted_at) WHERE state = 3;`,
+  },
 ];
 
 export const SCHEMA_VERSION = latestVersion(MIGRATIONS);
