@@ -131,11 +131,10 @@ class TaskWorker implements Worker {
 
   private runTask(delivery: Delivery): void {
     const { client, options, events } = this;
-    const started = performance.now();
     this.handling++;
-    const run = new TaskRun(delivery, { client, queue: options.queue, handlers: options.handlers, backoff: options.backoff, leaseMs: options.leaseMs, log: options.log, events }, () => {
+    const run = new TaskRun(delivery, { client, queue: options.queue, handlers: options.handlers, backoff: options.backoff, leaseMs: options.leaseMs, log: options.log, events }, (handlerMs) => {
       this.handling--;
-      this.handlerReturned(performance.now() - started);
+      this.handlerReturned(handlerMs);
     });
     const done = run.run();
     this.runs.set(run, done);
@@ -146,8 +145,8 @@ class TaskWorker implements Worker {
   }
 
   /** A slot is free: start a held task, and adjust the lookahead to how long handlers take. */
-  private handlerReturned(durationMs: number): void {
-    const resized = this.lookahead.record(durationMs) && !this.closing;
+  private handlerReturned(handlerMs: number | null): void {
+    const resized = handlerMs !== null && this.lookahead.record(handlerMs) && !this.closing;
     if (resized) this.subscription?.setPrefetch(this.prefetch).catch((err: unknown) => this.events.fire('error', { error: toError(err) }));
     // A task held so long that a good part of its lease is gone goes back rather than start late.
     const stale = Date.now() - this.options.leaseMs / 4;
