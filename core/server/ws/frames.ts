@@ -42,6 +42,19 @@ const SHAPES: Record<Op, Shape> = {
   cancel: { queue: 'string', msgId: 'string' },
 };
 
+/** A shape as checkShape reads it: built once per op, so a frame's check allocates nothing. */
+interface CompiledShape {
+  fields: { name: string; type: FieldType; optional: boolean }[];
+  known: Set<string>;
+}
+
+const COMPILED = Object.fromEntries(
+  Object.entries(SHAPES).map(([op, shape]) => {
+    const fields = Object.entries(shape).map(([spec, type]) => ({ name: spec.replace(/\?$/, ''), type, optional: spec.endsWith('?') }));
+    return [op, { fields, known: new Set(['id', 'op', ...fields.map((f) => f.name)]) }];
+  }),
+) as Record<Op, CompiledShape>;
+
 export type ParsedFrame = { ok: true; request: Request } | { ok: false; id: RequestId | null; error: SpoolError };
 
 /** Parses one text frame. Never throws: a bad frame becomes an error to reply with (id null when unknown). */
@@ -62,7 +75,7 @@ export function parseFrame(text: string): ParsedFrame {
   if (typeof op !== 'string' || !Object.hasOwn(SHAPES, op)) {
     return bad(id, `op must be one of ${Object.keys(SHAPES).join(', ')}`);
   }
-  const problem = checkShape(frame, SHAPES[op as Op]);
+  const problem = checkShape(frame, COMPILED[op as Op]);
   if (problem) return bad(id, `${op}: ${problem}`);
   if (op === 'send' && (frame.message === undefined) === (frame.messages === undefined)) {
     return bad(id, 'send: give exactly one of message and messages');
@@ -75,12 +88,8 @@ export function isRequestId(id: unknown): id is RequestId {
   return typeof id === 'string' && id.length >= 1 && id.length <= REQUEST_ID_MAX_LENGTH;
 }
 
-function checkShape(frame: Record<string, unknown>, shape: Shape): string | null {
-  const known = new Set(['id', 'op']);
-  for (const [spec, type] of Object.entries(shape)) {
-    const optional = spec.endsWith('?');
-    const name = optional ? spec.slice(0, -1) : spec;
-    known.add(name);
+function checkShape(frame: Record<string, unknown>, { fields, known }: CompiledShape): string | null {
+  for (const { name, type, optional } of fields) {
     const value = Object.hasOwn(frame, name) ? frame[name] : undefined;
     if (value === undefined) {
       if (optional) continue;
@@ -88,7 +97,7 @@ function checkShape(frame: Record<string, unknown>, shape: Shape): string | null
     }
     if (!hasType(value, type)) return `${name} must be ${article(type)}`;
   }
-  for (const key of Object.keys(frame)) {
+  for (const key in frame) {
     if (!known.has(key)) return `unknown field ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)}`;
   }
   return null;

@@ -114,8 +114,8 @@ export class Leases {
   complete(queueName: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number): string {
     const queue = this.queues.get(queueName);
     const replyQueue = this.queues.get(reply.queue);
-    this.current(queue, receipt, now);
-    this.remove(queue, receipt, now);
+    // The delete is the first write: when it finds no current lease, nothing was written.
+    if (!this.remove(queue, receipt, now)) throw staleReceipt();
     return String(this.writer.insertOne(replyQueue.id, reply.message, now, null));
   }
 
