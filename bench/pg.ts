@@ -70,7 +70,11 @@ async function spoolDrain(url: string, brokerCount: number): Promise<number> {
     for (let i = 0; i < WORKERS; i++) masters.push(await openMaster(brokers[i % brokerCount]!.url));
     const share = Math.ceil(TASKS / WORKERS);
     const results = (await Promise.all(masters.map((m, i) => prePost(m, Math.min(share, TASKS - i * share))))).flat();
-    for (let i = 0; i < WORKERS; i++) workers.push(await startWorkerProcess(brokers[i % brokerCount]!.url, CONCURRENCY / WORKERS));
+    // Started together: one after the other, the first drained alone for the second's start-up
+    // (about a second of module loading, on the same two cores).
+    const started = await Promise.allSettled(Array.from({ length: WORKERS }, (_, i) => startWorkerProcess(brokers[i % brokerCount]!.url, CONCURRENCY / WORKERS)));
+    for (const s of started) if (s.status === 'fulfilled') workers.push(s.value);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
     return await drainRate(results);
   } finally {
     for (const m of masters) await m.close();
