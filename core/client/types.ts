@@ -64,9 +64,9 @@ export interface SubscribeOptions {
 }
 
 /**
- * A pushed message with its verbs. Settle it once with ack, release, requeue or complete; extend keeps its
- * lease. A verb that finds the lease gone (RECEIPT_HANDLE_STALE, a dropped connection) rejects, and
- * the message counts as settled all the same.
+ * A pushed message with its verbs. Settle it once with ack, release, requeue or complete; extend
+ * keeps its lease. A verb that finds the lease gone (RECEIPT_HANDLE_STALE, a dropped connection)
+ * rejects, and the message counts as settled all the same.
  */
 export interface Delivery extends Message {
   readonly queue: string;
