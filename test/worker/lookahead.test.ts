@@ -1,7 +1,8 @@
 /**
  * Lookahead (worker/lookahead.ts), seen from the broker's queue stats: while handlers are short a worker at
  * concurrency 1 holds the next tasks besides the one it runs; once they grow long it gives the held
- * tasks back, so another worker can run them. And the sizing rule on its own.
+ * tasks back, so another worker can run them; what counts is the handler's own time, not the work
+ * around it. And the sizing rule on its own.
  */
 import { describe, expect, it } from 'vitest';
 import { SpoolClient } from '../../core/client/index.js';
@@ -75,6 +76,31 @@ describe('worker lookahead', () => {
     for (let i = 0; i < 3; i++) await postTask(client, 'blocking', i);
     const { worker, blocked } = await startQuickOrBlockingWorker(url);
     try {
+      await eventually(() => blocked.length === 1, 3000, 'the first blocking task to start');
+      await eventually(async () => (await client.getQueue(TASKS)).stats.inactiveMsgNum === 3, 3000, 'the other two held');
+    } finally {
+      for (const unblock of blocked) unblock();
+      await worker.close();
+      await client.close();
+    }
+  });
+
+  it('times the handler itself: a busy event loop around a quick handler keeps the lookahead on', async () => {
+    const { url } = await startTestServer();
+    const client = new SpoolClient({ url });
+    await client.createQueue(TASKS);
+    await client.createQueue(REPLIES);
+    const { worker, blocked } = await startQuickOrBlockingWorker(url);
+    // 60 ms of other work on the worker's event loop around every task, as on a saturated machine:
+    // more than the 50 ms at which the lookahead turns off, had it been counted as the handler's.
+    worker.events.on('started', () => {
+      const until = performance.now() + 60;
+      while (performance.now() < until);
+    });
+    try {
+      for (let i = 0; i < 5; i++) await postTask(client, 'quick', i);
+      await collectReplies(client, 5);
+      for (let i = 0; i < 3; i++) await postTask(client, 'blocking', i);
       await eventually(() => blocked.length === 1, 3000, 'the first blocking task to start');
       await eventually(async () => (await client.getQueue(TASKS)).stats.inactiveMsgNum === 3, 3000, 'the other two held');
     } finally {
