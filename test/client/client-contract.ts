@@ -286,6 +286,26 @@ export function clientContract(kind: string, setup: () => Promise<ClientFixture>
       expect(Math.min(...counts)).toBeGreaterThan(2);
     });
 
+    it('a subscription is by name: it outlives its queue being deleted and serves the queue created again', async () => {
+      const { client } = await setup();
+      await client.createQueue('jobs');
+      const got: string[] = [];
+      const errors: unknown[] = [];
+      client.events.on('error', (err) => errors.push(err));
+      await client.subscribe('jobs', { prefetch: 4 }, async (m) => {
+        got.push(m.body);
+        await m.ack();
+      });
+      await client.send('jobs', { body: 'before' });
+      await eventually(() => got.length === 1, 5000, 'the first delivery');
+      await client.deleteQueue('jobs');
+      await client.createQueue('jobs');
+      await client.send('jobs', { body: 'after' });
+      await eventually(() => got.length === 2, 5000, 'the delivery from the new queue');
+      expect(got).toEqual(['before', 'after']);
+      expect(errors).toEqual([]);
+    });
+
     it('close() ends everything; calls after close fail with CLOSED', async () => {
       const { client } = await setup();
       await client.createQueue('jobs');
