@@ -104,10 +104,11 @@ export class Engine {
       onError: this.onError,
     });
     this.sweeper.start();
-    // A shared store reports other brokers' sends and queue changes (and its own commits).
+    // A shared store reports other brokers' sends, queue changes and cancels (and its own commits).
     this.unwatch =
       this.store.watch?.((event) => {
         if (event.kind === 'changed') this.attributeCache.delete(event.queue);
+        else if (event.kind === 'cancel') this.emit('cancel', { queue: event.queue, msgId: event.msgId });
         else this.dispatcher.wake(event.queue);
       }) ?? null;
     // A fake clock's advance() waits for the commits its timers start (they may wait on disk syncs).

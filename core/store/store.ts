@@ -84,10 +84,8 @@ export interface ExpireResult extends WakeResult {
  * gained ready messages, 'changed' when a queue was created, changed or deleted (drop what is
  * cached of it).
  */
-export interface StoreEvent {
-  kind: 'ready' | 'changed';
-  queue: string;
-}
+/** What another broker did: a queue gained ready messages or changed, or a leased message was cancelled. */
+export type StoreEvent = { kind: 'ready' | 'changed'; queue: string } | { kind: 'cancel'; queue: string; msgId: string };
 
 export interface Store {
   createQueue(name: string, attributes: QueueAttributes, now: number): Promise<{ created: boolean; queue: QueueRecord }>;

@@ -41,6 +41,23 @@ describe('several brokers on one database', () => {
     expect((await c!.createQueue('jobs')).created).toBe(false);
   });
 
+  it('a cancel through one broker reaches the holder of the lease on another', async () => {
+    const [a, b] = await Promise.all([broker(), broker()]);
+    await a.createQueue('jobs');
+    const held: ReceivedMessage[] = [];
+    b.consume('jobs', { prefetch: 1 }, (m) => {
+      held.push(m);
+      return new Promise(() => {}); // runs until cancelled (the test ends first)
+    });
+    const cancelledOnB: string[] = [];
+    b.events.on('cancel', ({ queue, msgId }) => cancelledOnB.push(`${queue}/${msgId}`));
+    const msgId = await a.send('jobs', { body: 'long task' });
+    await until(() => held.length === 1, 'the delivery on b', 2000);
+    expect(await a.cancelMessage('jobs', msgId)).toBe('running');
+    await until(() => cancelledOnB.length === 1, 'the cancel heard on b', 2000);
+    expect(cancelledOnB).toEqual([`jobs/${msgId}`]);
+  });
+
   it('a send through one broker wakes a push consumer on another, without polling', async () => {
     const [a, b] = await Promise.all([broker(), broker()]);
     await a.createQueue('jobs');

@@ -24,7 +24,7 @@ import { queueNotFound } from '../rules.js';
 import { QueueDirectory } from './queues.js';
 import { rewind, stats } from './queue-state.js';
 import { TickBatch } from './tick-batch.js';
-import { WakeChannel, type WakeKind } from './wake-channel.js';
+import { WakeChannel } from './wake-channel.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` (libpq URL; `?host=/socket/dir` for a Unix socket). */
@@ -87,7 +87,7 @@ export class PostgresStore implements Store {
       connectionString: options.connectionString,
       channel,
       senderId: randomBytes(6).toString('base64url'),
-      onNotice: (kind, queue) => this.heard(kind, queue),
+      onNotice: (event) => this.heard(event),
       onListening: (listening) => this.listening(listening),
       send: (payload) => this.db.query({ name: 'spool_notify', text: 'SELECT pg_notify($1, $2)', values: [channel, payload] }, false),
       onError: this.onError,
@@ -184,7 +184,12 @@ export class PostgresStore implements Store {
   }
 
   cancel(queue: string, msgId: string, now: number): Promise<CancelOutcome> {
-    return this.op(() => this.db.transaction(async (c) => this.leases.cancel(c, await this.queue(c, queue), msgId, now)));
+    return this.op(async () => {
+      const outcome = await this.db.transaction(async (c) => this.leases.cancel(c, await this.queue(c, queue), msgId, now));
+      // The consumer holding the lease may be connected to another broker: tell them all.
+      if (outcome === 'running') this.channel.cancel(queue, msgId);
+      return outcome;
+    });
   }
 
   unclaim(queue: string, receipts: Receipt[], now: number) {
@@ -292,9 +297,9 @@ export class PostgresStore implements Store {
     return result;
   }
 
-  private heard(kind: WakeKind, queue: string): void {
-    if (kind === 'changed') this.queues.forget(queue);
-    this.emit({ kind, queue });
+  private heard(event: StoreEvent): void {
+    if (event.kind === 'changed') this.queues.forget(event.queue);
+    this.emit(event);
   }
 
   /** The listener (re)connected, or dropped: notices may have been missed, so trust nothing cached. */

@@ -1,8 +1,9 @@
 /**
  * Wake-ups across brokers with LISTEN/NOTIFY. Each store listens on one dedicated connection (a
  * pooled one cannot hold a LISTEN) and publishes, after its commits, which queues gained ready
- * messages ('r') and which queues were created, changed or deleted ('c'). A notice carries the
- * sender's id, so a broker skips its own.
+ * messages ('r'), which queues were created, changed or deleted ('c'), and which leased messages
+ * were cancelled ('x', queue:msgId), since the consumer holding the lease may be connected to
+ * another broker. A notice carries the sender's id, so a broker skips its own.
  *
  * Notices are sent outside the data transactions, coalesced per event-loop turn: a NOTIFY inside a
  * transaction takes a database-wide lock held through its commit, which would serialise every
@@ -12,6 +13,7 @@
  * The listener reconnects by itself with capped, jittered exponential backoff.
  */
 import pg from 'pg';
+import type { StoreEvent } from '../store.js';
 
 
 /** pg_notify payloads must stay below 8000 bytes. */
@@ -19,7 +21,7 @@ const PAYLOAD_MAX = 7000;
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5000;
 
-export type WakeKind = 'ready' | 'changed';
+type WakeKind = 'ready' | 'changed';
 
 export interface WakeChannelOptions {
   connectionString: string;
@@ -27,7 +29,7 @@ export interface WakeChannelOptions {
   channel: string;
   senderId: string;
   /** A notice from another broker. */
-  onNotice: (kind: WakeKind, queue: string) => void;
+  onNotice: (event: StoreEvent) => void;
   /** Listening (true) or not (false); true again after each reconnect: notices may have been missed. */
   onListening: (listening: boolean) => void;
   /** Sends one payload (through a pooled connection). */
@@ -41,6 +43,7 @@ export class WakeChannel {
   private failures = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private pending = new Map<string, WakeKind | 'both'>();
+  private cancels: string[] = [];
   private flushScheduled = false;
 
   constructor(private readonly options: WakeChannelOptions) {}
@@ -56,9 +59,14 @@ export class WakeChannel {
       const had = this.pending.get(queue);
       this.pending.set(queue, had === undefined || had === kind ? kind : 'both');
     }
-    if (this.pending.size === 0 || this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    this.schedule();
+  }
+
+  /** Announces, after the current turn, that a leased message was cancelled. */
+  cancel(queue: string, msgId: string): void {
+    if (this.closed) return;
+    this.cancels.push(`x${queue}:${msgId}`);
+    this.schedule();
   }
 
   async close(): Promise<void> {
@@ -69,9 +77,16 @@ export class WakeChannel {
     await client?.end().catch(() => {});
   }
 
+  private schedule(): void {
+    if ((this.pending.size === 0 && this.cancels.length === 0) || this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
   private flush(): void {
     this.flushScheduled = false;
-    const items: string[] = [];
+    const items: string[] = this.cancels;
+    this.cancels = [];
     for (const [queue, kind] of this.pending) {
       if (kind !== 'changed') items.push(`r${queue}`);
       if (kind !== 'ready') items.push(`c${queue}`);
@@ -142,8 +157,12 @@ export class WakeChannel {
     if (space < 0 || payload.slice(0, space) === this.options.senderId) return;
     for (const item of payload.slice(space + 1).split(',')) {
       const queue = item.slice(1);
-      if (item[0] === 'r') this.options.onNotice('ready', queue);
-      else if (item[0] === 'c') this.options.onNotice('changed', queue);
+      if (item[0] === 'r') this.options.onNotice({ kind: 'ready', queue });
+      else if (item[0] === 'c') this.options.onNotice({ kind: 'changed', queue });
+      else if (item[0] === 'x') {
+        const colon = queue.lastIndexOf(':');
+        this.options.onNotice({ kind: 'cancel', queue: queue.slice(0, colon), msgId: queue.slice(colon + 1) });
+      }
     }
   }
 }
