@@ -12,6 +12,7 @@ import { LeaseLostError, TaskCancelledError, TaskTimeoutError, UnrecoverableErro
 import type { FailureReason, TaskEventBase, WorkerEmitter } from './events.js';
 import { Heartbeat } from './heartbeat.js';
 import type { TaskContext, TaskHandlers, WorkerLogger } from './options.js';
+import { RunContext, type ContextHost } from './task-context.js';
 
 export interface TaskRunDeps {
   client: SpoolClient;
@@ -28,7 +29,7 @@ export type TaskOutcome = 'completed' | 'failed' | 'retried' | 'cancelled' | 'lo
 /** Suffix of the queue a finally failed task's envelope is copied to, when that queue exists. */
 export const DLQ_SUFFIX = '-dlq';
 
-export class TaskRun {
+export class TaskRun implements ContextHost {
   readonly taskId: string;
   readonly attempt: number;
   /** Why the handler's signal fired, or fires when first looked at: cancel, timeout, lost lease, shutdown. */
@@ -176,34 +177,28 @@ export class TaskRun {
   }
 
   private context(envelope: TaskEnvelope): TaskContext {
-    const fields = this.fields;
-    const log = this.deps.log;
-    const signal = () => this.signal;
-    return {
-      taskId: this.taskId,
-      name: envelope.name,
-      attempt: this.attempt,
-      maxAttempts: envelope.maxAttempts,
-      get signal() {
-        return signal();
-      },
-      lastCheckpoint: envelope.checkpoint,
-      progress: (value) => {
-        this.pendingProgress = { value };
-      },
-      checkpoint: (state) => {
-        this.pendingCheckpoint = { state };
-      },
-      log: {
-        debug: (message, extra) => log.debug(message, { ...fields, ...extra }),
-        info: (message, extra) => log.info(message, { ...fields, ...extra }),
-        warn: (message, extra) => log.warn(message, { ...fields, ...extra }),
-        error: (message, extra) => log.error(message, { ...fields, ...extra }),
-      },
-    };
+    return new RunContext(this, this.taskId, envelope.name, this.attempt, envelope.maxAttempts, envelope.checkpoint);
   }
 
-  private get signal(): AbortSignal {
+  // ---- for RunContext (task-context.ts) ----
+
+  get log(): WorkerLogger {
+    return this.deps.log;
+  }
+
+  logFields(): Record<string, unknown> {
+    return this.fields;
+  }
+
+  reportProgress(value: unknown): void {
+    this.pendingProgress = { value };
+  }
+
+  storeCheckpoint(state: unknown): void {
+    this.pendingCheckpoint = { state };
+  }
+
+  get handlerSignal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
       if (!this.abortReason && this.delivery.cancelled) this.abortReason = new TaskCancelledError();

@@ -185,9 +185,10 @@ export function workerContract(kind: string, setup: () => Promise<WorkerFixture>
       await start(f, {
         leaseMs: 1000,
         handlers: {
-          steps: async (_p, ctx) => {
+          // Destructured: the context's functions work on their own.
+          steps: async (_p, { progress }) => {
             for (let i = 1; i <= 10; i++) {
-              ctx.progress({ step: i });
+              progress({ step: i });
               await sleep(150);
             }
             return 'finished';
@@ -204,6 +205,28 @@ export function workerContract(kind: string, setup: () => Promise<WorkerFixture>
       const steps = progress.map((p) => (p.type === 'progress' ? (p.value as { step: number }).step : 0));
       expect([...steps].sort((a, b) => a - b)).toEqual(steps);
       expect(replies.filter((r) => r.type === 'result')).toMatchObject([{ taskId: id, result: 'finished' }]);
+    });
+
+    it("gives the handler a log that carries the task's fields, and its name and attempts", async () => {
+      const f = await fixture();
+      const lines: { message: string; fields: Record<string, unknown> | undefined }[] = [];
+      const capture = (message: string, fields?: Record<string, unknown>) => lines.push({ message, fields });
+      const seen: unknown[] = [];
+      await start(f, {
+        log: { debug: capture, info: capture, warn: capture, error: capture },
+        handlers: {
+          hello: (_p, ctx) => {
+            const { log } = ctx;
+            log.info('hello from the handler', { extra: 1 });
+            seen.push([ctx.name, ctx.attempt, ctx.maxAttempts, ctx.lastCheckpoint, ctx.signal.aborted]);
+            return 'ok';
+          },
+        },
+      });
+      const id = await postTask(f.client, 'hello', null, { maxAttempts: 2 });
+      await collectReplies(f.client, 1);
+      expect(seen).toEqual([['hello', 1, 2, null, false]]);
+      expect(lines.find((l) => l.message === 'hello from the handler')?.fields).toEqual({ taskId: id, task: 'hello', attempt: 1, msgId: expect.any(String), extra: 1 });
     });
 
     it('gives the next attempt the checkpoint the last one stored', async () => {
