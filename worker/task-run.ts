@@ -144,17 +144,13 @@ export class TaskRun implements ContextHost {
     let handlerMs = 0;
     try {
       result = handler(envelope.payload, this.context(envelope));
-      // A handler that returned at once took only its own time: awaiting its value would add
+      // Only a promise is awaited: awaiting a plain value would count, as the handler's time,
       // whatever else the event loop runs first (other tasks' turns, on a busy machine tens of ms).
-      handlerMs = performance.now() - handlerStarted;
-      if (isPromiseLike(result)) {
-        result = await result;
-        handlerMs = performance.now() - handlerStarted;
-      }
+      if (isPromiseLike(result)) result = await result;
     } catch (err) {
       error = toError(err);
-      handlerMs = performance.now() - handlerStarted;
     } finally {
+      handlerMs = performance.now() - handlerStarted;
       if (timer) clearTimeout(timer);
       this.handlerEnded = true;
       this.untieCancel?.();

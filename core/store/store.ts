@@ -82,9 +82,8 @@ export interface ExpireResult extends WakeResult {
 /**
  * A change the engine did not cause itself, or learns of only after a commit: 'ready' when a queue
  * gained ready messages, 'changed' when a queue was created, changed or deleted (drop what is
- * cached of it).
+ * cached of it), 'cancel' when another broker cancelled a leased message (tell its holder).
  */
-/** What another broker did: a queue gained ready messages or changed, or a leased message was cancelled. */
 export type StoreEvent = { kind: 'ready' | 'changed'; queue: string } | { kind: 'cancel'; queue: string; msgId: string };
 
 export interface Store {

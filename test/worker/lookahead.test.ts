@@ -27,22 +27,41 @@ async function startQuickOrBlockingWorker(url: string) {
   return { worker, blocked };
 }
 
+/** A test broker with the task and reply queues, and a client on it. */
+async function brokerWithQueues() {
+  const { url } = await startTestServer();
+  const client = new SpoolClient({ url });
+  await client.createQueue(TASKS);
+  await client.createQueue(REPLIES);
+  return { url, client };
+}
+
+/** Tasks leased (running or held by the worker). */
+const leased = async (client: SpoolClient) => (await client.getQueue(TASKS)).stats.inactiveMsgNum;
+
+/** The first blocking task starts, and the worker holds `held` more behind it. */
+async function blockedWithHeld(client: SpoolClient, blocked: unknown[], held: number): Promise<void> {
+  await eventually(() => blocked.length === 1, 3000, 'the first blocking task to start');
+  await eventually(async () => (await leased(client)) === held + 1, 3000, `${held} more held`);
+}
+
+async function stop(client: SpoolClient, worker: { close(): Promise<void> }, blocked: (() => void)[]): Promise<void> {
+  for (const unblock of blocked) unblock();
+  await worker.close();
+  await client.close();
+}
+
 describe('worker lookahead', () => {
   it('holds a task for the next free slot while handlers are short, and gives it back once they are long', async () => {
-    const { url } = await startTestServer();
-    const client = new SpoolClient({ url });
-    await client.createQueue(TASKS);
-    await client.createQueue(REPLIES);
+    const { url, client } = await brokerWithQueues();
     const { worker, blocked } = await startQuickOrBlockingWorker(url);
-    const leased = async () => (await client.getQueue(TASKS)).stats.inactiveMsgNum;
     try {
       for (let i = 0; i < 10; i++) await postTask(client, 'quick', i);
       await collectReplies(client, 10);
 
       // Handlers have been short: besides the task it runs, the worker holds the next ones.
       for (let i = 0; i < 4; i++) await postTask(client, 'blocking', i);
-      await eventually(() => blocked.length === 1, 3000, 'the first blocking task to start');
-      await eventually(async () => (await leased()) === 4, 3000, 'the other three held');
+      await blockedWithHeld(client, blocked, 3);
       expect(worker.running).toBe(1);
 
       // A long handler (over 50 ms on average) turns the lookahead off: the next task starts, the
@@ -50,7 +69,7 @@ describe('worker lookahead', () => {
       await new Promise((resolve) => setTimeout(resolve, 400));
       blocked.shift()!();
       await eventually(() => blocked.length === 1, 3000, 'the second blocking task to start');
-      await eventually(async () => (await leased()) === 1, 3000, 'only the running task leased');
+      await eventually(async () => (await leased(client)) === 1, 3000, 'only the running task leased');
       expect((await client.getQueue(TASKS)).stats.activeMsgNum).toBe(2);
       while (blocked.length > 0 || (await client.getQueue(TASKS)).stats.activeMsgNum > 0) {
         blocked.shift()?.();
@@ -59,37 +78,26 @@ describe('worker lookahead', () => {
       // The tasks given back were never started: each ran once, as its first attempt.
       expect((await collectReplies(client, 4)).map((r) => [r.type, r.attempt])).toEqual(Array.from({ length: 4 }, () => ['result', 1]));
     } finally {
-      for (const unblock of blocked) unblock();
-      await worker.close();
-      await client.close();
+      await stop(client, worker, blocked);
     }
   });
 
   it('reaches the subscription when tasks were waiting before the worker started', async () => {
     // The first tasks arrive with the subscription's answer and run before the worker holds the
     // subscription; the lookahead they turn on must still reach the broker.
-    const { url } = await startTestServer();
-    const client = new SpoolClient({ url });
-    await client.createQueue(TASKS);
-    await client.createQueue(REPLIES);
+    const { url, client } = await brokerWithQueues();
     for (let i = 0; i < 20; i++) await postTask(client, 'quick', i);
     for (let i = 0; i < 3; i++) await postTask(client, 'blocking', i);
     const { worker, blocked } = await startQuickOrBlockingWorker(url);
     try {
-      await eventually(() => blocked.length === 1, 3000, 'the first blocking task to start');
-      await eventually(async () => (await client.getQueue(TASKS)).stats.inactiveMsgNum === 3, 3000, 'the other two held');
+      await blockedWithHeld(client, blocked, 2);
     } finally {
-      for (const unblock of blocked) unblock();
-      await worker.close();
-      await client.close();
+      await stop(client, worker, blocked);
     }
   });
 
   it('times the handler itself: a busy event loop around a quick handler keeps the lookahead on', async () => {
-    const { url } = await startTestServer();
-    const client = new SpoolClient({ url });
-    await client.createQueue(TASKS);
-    await client.createQueue(REPLIES);
+    const { url, client } = await brokerWithQueues();
     const { worker, blocked } = await startQuickOrBlockingWorker(url);
     // 60 ms of other work on the worker's event loop around every task, as on a saturated machine:
     // more than the 50 ms at which the lookahead turns off, had it been counted as the handler's.
@@ -101,12 +109,9 @@ describe('worker lookahead', () => {
       for (let i = 0; i < 5; i++) await postTask(client, 'quick', i);
       await collectReplies(client, 5);
       for (let i = 0; i < 3; i++) await postTask(client, 'blocking', i);
-      await eventually(() => blocked.length === 1, 3000, 'the first blocking task to start');
-      await eventually(async () => (await client.getQueue(TASKS)).stats.inactiveMsgNum === 3, 3000, 'the other two held');
+      await blockedWithHeld(client, blocked, 2);
     } finally {
-      for (const unblock of blocked) unblock();
-      await worker.close();
-      await client.close();
+      await stop(client, worker, blocked);
     }
   });
 });

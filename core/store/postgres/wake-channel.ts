@@ -156,12 +156,13 @@ export class WakeChannel {
     const space = payload.indexOf(' ');
     if (space < 0 || payload.slice(0, space) === this.options.senderId) return;
     for (const item of payload.slice(space + 1).split(',')) {
-      const queue = item.slice(1);
-      if (item[0] === 'r') this.options.onNotice({ kind: 'ready', queue });
-      else if (item[0] === 'c') this.options.onNotice({ kind: 'changed', queue });
+      const rest = item.slice(1);
+      if (item[0] === 'r') this.options.onNotice({ kind: 'ready', queue: rest });
+      else if (item[0] === 'c') this.options.onNotice({ kind: 'changed', queue: rest });
       else if (item[0] === 'x') {
-        const colon = queue.lastIndexOf(':');
-        this.options.onNotice({ kind: 'cancel', queue: queue.slice(0, colon), msgId: queue.slice(colon + 1) });
+        // queue:msgId (queue names have no ':')
+        const colon = rest.lastIndexOf(':');
+        this.options.onNotice({ kind: 'cancel', queue: rest.slice(0, colon), msgId: rest.slice(colon + 1) });
       }
     }
   }
