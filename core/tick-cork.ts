@@ -4,7 +4,14 @@
  * one by one, each frame costs its own write syscall and TCP segment, which on a virtual machine
  * costs more than building the frame. Corking at the first send of a tick and uncorking on the
  * next tick (after the tick's promise continuations have run) turns the burst into one writev.
+ *
+ * A tick that sends a lot (a master posting thousands of tasks at once) releases what it holds
+ * every FLUSH_BYTES, so the peer starts on the first frames while the rest are being built.
  */
+
+/** Bytes a tick holds back before it lets them go. */
+const FLUSH_BYTES = 64 * 1024;
+
 export interface Corkable {
   cork(): void;
   uncork(): void;
@@ -12,13 +19,22 @@ export interface Corkable {
 
 export class TickCork {
   private corked = false;
+  private held = 0;
 
   constructor(private readonly socket: Corkable) {}
 
-  /** Call before each send: the sends of this tick go out together once the tick ends. */
-  hold(): void {
-    if (this.corked) return;
+  /** Call before each send of `bytes`: the sends of this tick go out together once the tick ends. */
+  hold(bytes: number): void {
+    if (this.corked) {
+      this.held += bytes;
+      if (this.held < FLUSH_BYTES) return;
+      this.held = bytes;
+      this.socket.uncork();
+      this.socket.cork();
+      return;
+    }
     this.corked = true;
+    this.held = bytes;
     this.socket.cork();
     process.nextTick(this.release);
   }

@@ -210,7 +210,7 @@ export class SocketConnection {
     if (entry.text === null || !this.ws) return;
     const text = entry.text;
     entry.text = null;
-    this.cork?.hold();
+    this.cork?.hold(text.length);
     this.ws.send(text);
   }
 

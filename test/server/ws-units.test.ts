@@ -1,10 +1,13 @@
-/** Pure units of the WebSocket layer: frame parsing, deliver framing, liveness rounds, options. */
+/** Units of the WebSocket layer: frame parsing, deliver framing, liveness rounds, options, write coalescing. */
+import { once } from 'node:events';
+import { createServer, connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/index.js';
 import { deliverFrames, parseFrame } from '../../core/server/ws/frames.js';
 import { Liveness, type Peer } from '../../core/server/ws/liveness.js';
 import { resolveWebSocketOptions } from '../../core/server/ws/options.js';
 import { Backoff } from '../../core/client/backoff.js';
+import { TickCork } from '../../core/tick-cork.js';
 
 describe('parseFrame', () => {
   it('accepts every op with its fields', () => {
@@ -107,5 +110,56 @@ describe('options and backoff', () => {
     expect([1, 2, 3].map(() => high.next())).toEqual([100, 200, 400]);
     high.reset();
     expect(high.next()).toBe(100);
+  });
+});
+
+describe('TickCork', () => {
+  /** A connected loopback socket pair; the peer's end is only drained. */
+  async function socketPair(): Promise<{ socket: Socket; close(): void }> {
+    const server = createServer((peer) => peer.resume());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as { port: number };
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    return {
+      socket,
+      close: () => {
+        socket.destroy();
+        server.close();
+      },
+    };
+  }
+
+  it("holds a tick's small sends until the tick ends", async () => {
+    const { socket, close } = await socketPair();
+    try {
+      const cork = new TickCork(socket);
+      for (let i = 0; i < 10; i++) {
+        cork.hold(100);
+        socket.write(Buffer.alloc(100));
+      }
+      expect(socket.writableLength).toBe(1000);
+      await new Promise((resolve) => process.nextTick(resolve));
+      expect(socket.writableLength).toBe(0);
+    } finally {
+      close();
+    }
+  });
+
+  it('lets a large tick go every 64 KiB instead of holding it all to the end', async () => {
+    const { socket, close } = await socketPair();
+    try {
+      const cork = new TickCork(socket);
+      const frames = 64;
+      for (let i = 0; i < frames; i++) {
+        cork.hold(4096);
+        socket.write(Buffer.alloc(4096));
+      }
+      // Still inside the tick: the first 64 KiB were handed to the kernel already.
+      expect(socket.writableLength).toBeLessThan(frames * 4096 - 64 * 1024 + 4096);
+    } finally {
+      close();
+    }
   });
 });

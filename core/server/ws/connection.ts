@@ -222,7 +222,7 @@ export class Connection implements Peer, SubscriptionHost, RequestContext {
 
   private send(frame: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.cork.hold();
+    this.cork.hold(frame.length);
     this.ws.send(frame, this.afterSend);
     if (!this.congested && this.ws.bufferedAmount > this.options.highWaterMarkBytes) this.congested = true;
   }
