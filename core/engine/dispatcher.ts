@@ -6,6 +6,10 @@
  * can take (grouped by lease length) and deals them out one at a time, round-robin from a rotating
  * start, so consumers share a queue fairly. A queue found empty is not claimed from again until
  * something wakes it (a send, a release, an expired lease or delay, a rewind or redrive).
+ *
+ * A message bound for a queue that is empty, with a consumer waiting, can skip the claim: reserve()
+ * sets one credit of that consumer aside, the message is stored already leased for it, and the
+ * handoff delivers it after the commit. A task's reply reaches its waiting master this way.
  */
 import type { ReceivedMessage } from './message.js';
 
@@ -23,6 +27,16 @@ export type Claimer = (queue: string, max: number, visibilityMs: number) => Prom
 /** Gives back messages claimed for a demand that went away while the claim was running. */
 export type Returner = (queue: string, messages: ReceivedMessage[]) => void;
 
+/** One credit set aside for a message that will be stored leased (see Dispatcher.reserve). */
+export interface Handoff {
+  /** Lease length of the consumer it is for. */
+  readonly visibilityMs: number;
+  /** The message is stored, leased: hand it over, or give it back if its consumer left or has no credit now. */
+  deliver(message: ReceivedMessage): void;
+  /** The message was not stored: the credit is free again. */
+  cancel(): void;
+}
+
 /** Most messages one claim asks for, so a commit stays short. */
 const CLAIM_MAX = 512;
 
@@ -38,6 +52,10 @@ interface QueueDemand {
 
 export class Dispatcher {
   private readonly queues = new Map<string, QueueDemand>();
+  /** Credit set aside by handoffs not yet delivered, per demand. */
+  private readonly reserved = new Map<Demand, number>();
+  /** Handed-off messages of this tick, delivered together when it ends (one frame, not one each). */
+  private handedOff = new Map<Demand, { queue: string; state: QueueDemand; messages: ReceivedMessage[] }>();
 
   constructor(private readonly claim: Claimer, private readonly giveBack: Returner, private readonly onError: (err: unknown) => void) {}
 
@@ -68,10 +86,75 @@ export class Dispatcher {
     if (state && !state.empty) this.pump(queue);
   }
 
+  /**
+   * Sets aside one credit of a demand on `queue` for a message about to be stored, when nothing in
+   * the queue is ready (it was found empty, and no claim is running) so the message would be the
+   * next one claimed anyway. Null when the message must be stored ready and claimed as usual.
+   */
+  reserve(queue: string): Handoff | null {
+    const state = this.queues.get(queue);
+    if (!state || !state.empty || state.pumping) return null;
+    // The demand with the most credit left, so handoffs spread as a claim's deal would.
+    let chosen: Demand | null = null;
+    let most = 0;
+    for (const demand of state.demands) {
+      const credit = this.credit(demand);
+      if (credit > most) {
+        chosen = demand;
+        most = credit;
+      }
+    }
+    if (chosen === null) return null;
+    this.reserved.set(chosen, (this.reserved.get(chosen) ?? 0) + 1);
+    const demand = chosen;
+    const release = () => {
+      const left = this.reserved.get(demand)! - 1;
+      if (left === 0) this.reserved.delete(demand);
+      else this.reserved.set(demand, left);
+    };
+    return {
+      visibilityMs: demand.visibilityMs,
+      deliver: (message) => {
+        release();
+        this.handOver(demand, queue, state, message);
+      },
+      cancel: () => {
+        release();
+        this.creditReturned(queue);
+      },
+    };
+  }
+
   /** The queue was deleted or purged: forget what is known of it. */
   forget(queue: string): void {
     const state = this.queues.get(queue);
     if (state) state.empty = true;
+  }
+
+  private handOver(demand: Demand, queue: string, state: QueueDemand, message: ReceivedMessage): void {
+    const pending = this.handedOff.get(demand);
+    if (pending) {
+      pending.messages.push(message);
+      return;
+    }
+    if (this.handedOff.size === 0) process.nextTick(this.flushHandedOff);
+    this.handedOff.set(demand, { queue, state, messages: [message] });
+  }
+
+  /** Delivers each demand's handed-off messages; what it left or no longer has credit for goes back. */
+  private readonly flushHandedOff = (): void => {
+    const handedOff = this.handedOff;
+    this.handedOff = new Map();
+    for (const [demand, { queue, state, messages }] of handedOff) {
+      const take = state.demands.has(demand) ? Math.max(0, Math.min(messages.length, demand.credit())) : 0;
+      if (take > 0) demand.deliver(take === messages.length ? messages : messages.slice(0, take));
+      if (take < messages.length) this.giveBack(queue, messages.slice(take));
+    }
+  };
+
+  /** What a demand can take beyond the credit handoffs have set aside. */
+  private credit(demand: Demand): number {
+    return demand.credit() - (this.reserved.get(demand) ?? 0);
   }
 
   private state(queue: string): QueueDemand {
@@ -107,14 +190,14 @@ export class Dispatcher {
       if (state.empty) return;
       const groups = new Map<number, Demand[]>();
       for (const demand of state.demands) {
-        if (demand.credit() <= 0) continue;
+        if (this.credit(demand) <= 0) continue;
         const group = groups.get(demand.visibilityMs);
         if (group) group.push(demand);
         else groups.set(demand.visibilityMs, [demand]);
       }
       if (groups.size === 0) return;
       const rounds = [...groups].map(async ([visibilityMs, demands]) => {
-        const want = Math.min(CLAIM_MAX, demands.reduce((sum, d) => sum + d.credit(), 0));
+        const want = Math.min(CLAIM_MAX, demands.reduce((sum, d) => sum + this.credit(d), 0));
         const wakes = state.wakes;
         const messages = await this.claim(queue, want, visibilityMs);
         if (messages.length === want) state.again = true;
@@ -127,7 +210,7 @@ export class Dispatcher {
 
   private deal(queue: string, state: QueueDemand, demands: Demand[], messages: ReceivedMessage[]): void {
     const batches = demands.map(() => [] as ReceivedMessage[]);
-    const credits = demands.map((d) => (state.demands.has(d) ? d.credit() : 0));
+    const credits = demands.map((d) => (state.demands.has(d) ? this.credit(d) : 0));
     let next = state.rotation++ % demands.length;
     let i = 0;
     for (; i < messages.length; i++) {

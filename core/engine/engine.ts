@@ -11,7 +11,7 @@ import type { CancelOutcome, ListQueuesQuery, QueueRecord, QueueStats, Receipt, 
 import { checkInteger, resolveAttributes, sameAttributes, type QueueAttributesInput } from './attributes.js';
 import { FakeClock, systemClock, type Clock } from './clock.js';
 import { Dispatcher, type Demand } from './dispatcher.js';
-import { toReceived, type ReceivedMessage } from './message.js';
+import { handedOff, toReceived, type ReceivedMessage } from './message.js';
 import { decodeReceipt, newLeaseToken } from './receipt.js';
 import { Sweeper } from './sweeper.js';
 import { checkBatch, checkBody, checkQueueName, toNewMessage, type SendInput } from './validate.js';
@@ -353,13 +353,29 @@ export class Engine {
     const target = await this.getQueue(checkQueueName(replyQueue, 'reply queue'));
     const now = this.clock.now();
     const newMessage = toNewMessage(message, target.attributes, now);
-    const completing = this.store.complete(queue, receipt, { queue: replyQueue, message: newMessage }, now);
+    const ready = newMessage.visibleAt <= now;
+    // A consumer waiting on an empty reply queue (a master awaiting results) gets the reply stored
+    // already leased to it: no claim.
+    const handoff = ready ? this.dispatcher.reserve(replyQueue) : null;
+    const lease = handoff && { leaseUntil: now + handoff.visibilityMs, leaseToken: newLeaseToken() };
+    const completing = this.store.complete(queue, receipt, { queue: replyQueue, message: newMessage, lease }, now);
     // As for a send: waking the reply's consumer now lets its claim join this commit.
-    if (newMessage.visibleAt <= now) this.dispatcher.wake(replyQueue);
-    const msgId = await completing;
+    if (ready && !handoff) this.dispatcher.wake(replyQueue);
+    let msgId: string;
+    try {
+      msgId = await completing;
+    } catch (err) {
+      handoff?.cancel();
+      throw err;
+    }
     this.emit('deleted', { queue, count: 1 });
     this.emit('sent', { queue: replyQueue, count: 1 });
-    if (newMessage.visibleAt > now) this.sweeper.dueBy(newMessage.visibleAt);
+    if (!ready) this.sweeper.dueBy(newMessage.visibleAt);
+    if (handoff && lease) {
+      this.sweeper.dueBy(lease.leaseUntil);
+      this.emit('received', { queue: replyQueue, count: 1 });
+      handoff.deliver(handedOff(msgId, newMessage, lease, now));
+    }
     return msgId;
   }
 

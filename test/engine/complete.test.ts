@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ReceivedMessage } from '../../core/index.js';
-import { testEngine } from '../helpers/engine.js';
+import { Engine, FakeClock, type ReceivedMessage } from '../../core/index.js';
+import { testEngine, testStore } from '../helpers/engine.js';
 import { rejectsWith, until } from '../helpers/expect.js';
 
 async function setup() {
@@ -105,5 +105,124 @@ describe('complete', () => {
     await engine.complete('tasks', (await engine.receive('tasks'))!.receiptHandle, { queue: 'results', body: 'r' });
     expect((await engine.stats('tasks')).rewindMsgNum).toBe(1);
     expect(await engine.rewind('tasks', t0)).toBe(1);
+  });
+});
+
+/**
+ * A reply bound for an empty queue with a consumer waiting is stored already leased to it and
+ * handed over after the commit, with no claim (core/engine/dispatcher.ts, reserve). The store's
+ * claims from the reply queue are counted to tell the two paths apart.
+ */
+describe('complete hands the reply to a waiting consumer', () => {
+  /** A consumer of the empty queue `results`; with `hold`, its handler keeps each message (and its credit) until releaseHeld(). */
+  async function waiting(options: { prefetch?: number; hold?: boolean } = {}) {
+    const store = testStore();
+    let claims = 0;
+    const claim = store.claim.bind(store);
+    store.claim = async (...args) => {
+      const claimed = await claim(...args);
+      if (args[0] === 'results') claims++;
+      return claimed;
+    };
+    // Runs between the engine's decision to hand a reply off and the store's commit.
+    let beforeCommit = () => {};
+    const complete = store.complete.bind(store);
+    store.complete = (...args) => {
+      beforeCommit();
+      return complete(...args);
+    };
+    const clock = new FakeClock();
+    const engine = new Engine({ store, clock });
+    await engine.createQueue('tasks', { visibilityTimeout: 60 });
+    await engine.createQueue('results', { visibilityTimeout: 10 });
+    await engine.send('tasks', { body: 'a' });
+    await engine.send('tasks', { body: 'b' });
+    const [a, b] = await engine.receiveBatch('tasks', { max: 2 });
+    const tasks: [ReceivedMessage, ReceivedMessage] = [a!, b!];
+    const replies: ReceivedMessage[] = [];
+    const held: (() => void)[] = [];
+    const consumer = engine.consume('results', { prefetch: options.prefetch ?? 2 }, (m) => {
+      replies.push(m);
+      if (options.hold) return new Promise<void>((resolve) => held.push(resolve));
+    });
+    // The consumer's first claim has found the reply queue empty.
+    await until(() => claims === 1, 'the first claim');
+    const releaseHeld = () => held.splice(0).forEach((resolve) => resolve());
+    const onCommit = (fn: () => void) => (beforeCommit = fn);
+    return { engine, clock, consumer, replies, tasks, releaseHeld, onCommit, claims: () => claims, close: () => engine.close() };
+  }
+
+  it('leased at once, a first delivery, and no claim', async () => {
+    const { engine, clock, replies, tasks, claims, close } = await waiting();
+    try {
+      const replyId = await engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'r', correlationId: 'c1' });
+      await until(() => replies.length === 1, 'the reply');
+      expect(replies[0]).toMatchObject({ msgId: replyId, body: 'r', correlationId: 'c1', dequeueCount: 1, enqueueTime: clock.now(), firstDequeueTime: clock.now(), nextVisibleTime: clock.now() + 10_000 });
+      expect(claims()).toBe(1);
+      expect(await engine.stats('results')).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 1 });
+      await engine.delete('results', replies[0]!.receiptHandle);
+      expect(await engine.stats('results')).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 0 });
+    } finally {
+      await close();
+    }
+  });
+
+  it('its lease ends like any other: unacked, the reply comes back as its second delivery', async () => {
+    const { engine, clock, replies, tasks, close } = await waiting();
+    try {
+      await engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'r' });
+      await until(() => replies.length === 1, 'the reply');
+      await clock.advance(10_000);
+      await until(() => replies.length === 2, 'the reply again');
+      expect(replies[1]).toMatchObject({ msgId: replies[0]!.msgId, dequeueCount: 2 });
+      await rejectsWith(engine.delete('results', replies[0]!.receiptHandle), 'RECEIPT_HANDLE_STALE');
+    } finally {
+      await close();
+    }
+  });
+
+  it('not beyond the prefetch: without credit the reply waits, ready, until credit returns', async () => {
+    const { engine, replies, tasks, claims, releaseHeld, close } = await waiting({ prefetch: 1, hold: true });
+    try {
+      await engine.send('results', { body: 'holds the only credit' });
+      await until(() => replies.length === 1, 'the first message');
+      await engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'r' });
+      expect(await engine.stats('results')).toMatchObject({ activeMsgNum: 1, inactiveMsgNum: 1 });
+      expect(replies).toHaveLength(1);
+      releaseHeld();
+      await until(() => replies.length === 2, 'the reply');
+      expect(replies[1]).toMatchObject({ body: 'r', dequeueCount: 1 });
+      expect(claims()).toBeGreaterThan(2);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a consumer gone before the commit: the reply is given back, ready, its delivery not counted', async () => {
+    const { engine, consumer, replies, tasks, onCommit, close } = await waiting();
+    try {
+      onCommit(() => consumer.close());
+      await engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'r' });
+      await until(async () => (await engine.stats('results')).activeMsgNum === 1, 'the reply given back');
+      expect(replies).toHaveLength(0);
+      expect(await engine.receive('results')).toMatchObject({ body: 'r', dequeueCount: 1 });
+    } finally {
+      await close();
+    }
+  });
+
+  it('a refused complete frees the credit it set aside', async () => {
+    const { engine, replies, tasks, close } = await waiting({ prefetch: 1 });
+    try {
+      await engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'r1' });
+      await until(() => replies.length === 1, 'the first reply');
+      await engine.delete('results', replies[0]!.receiptHandle);
+      await rejectsWith(engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'again' }), 'RECEIPT_HANDLE_STALE');
+      await engine.complete('tasks', tasks[1].receiptHandle, { queue: 'results', body: 'r2' });
+      await until(() => replies.length === 2, 'the second reply');
+      expect(replies[1]!.body).toBe('r2');
+    } finally {
+      await close();
+    }
   });
 });

@@ -31,9 +31,9 @@ export function throwsWith(fn: () => unknown, code: ErrorCode): SpoolError {
  * Yields to the event loop (setImmediate, so store commits run) until `cond` holds. Real time is
  * only a safety bound; nothing here sleeps.
  */
-export async function until(cond: () => boolean, what = 'the condition', timeoutMs = 3000): Promise<void> {
+export async function until(cond: () => boolean | Promise<boolean>, what = 'the condition', timeoutMs = 3000): Promise<void> {
   const started = performance.now();
-  while (!cond()) {
+  while (!(await cond())) {
     if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

@@ -7,7 +7,7 @@
  *   (ready, leased, delayed) would exceed maxMsgHeapNum. The count is the sum of the queue's counter
  *   slots (schema.ts); near the cap, sends to the queue take turns so that it holds exactly (checkCap).
  */
-import type { NewMessage } from '../store.js';
+import type { NewMessage, ReplyLease } from '../store.js';
 import { checkBacklog, planDedup } from '../rules.js';
 import type { Client } from './connection.js';
 import type { QueueRow } from '../rows.js';
@@ -23,9 +23,10 @@ export interface EnqueueCall {
 
 const INSERT = {
   name: 'spool_insert_messages',
-  text: `INSERT INTO messages (queue_id, state, priority, visible_at, enqueue_time, body, attributes, reply_to, correlation_id, source_queue)
-         SELECT $1, s, p, v, $2, b, a, r, c, $3
-         FROM unnest($4::smallint[], $5::integer[], $6::bigint[], $7::bytea[], $8::text[], $9::text[], $10::text[]) AS m(s, p, v, b, a, r, c)
+  text: `INSERT INTO messages (queue_id, state, priority, visible_at, enqueue_time, body, attributes, reply_to, correlation_id, source_queue,
+           lease_token, dequeue_count, first_dequeue_time)
+         SELECT $1, s, p, v, $2::bigint, b, a, r, c, $3, t, CASE WHEN t IS NULL THEN 0 ELSE 1 END, CASE WHEN t IS NULL THEN NULL ELSE $2::bigint END
+         FROM unnest($4::smallint[], $5::integer[], $6::bigint[], $7::bytea[], $8::text[], $9::text[], $10::text[], $11::bigint[]) AS m(s, p, v, b, a, r, c, t)
          RETURNING id`,
 };
 
@@ -116,8 +117,11 @@ async function checkCap(c: Client, queue: QueueRow, adding: number): Promise<voi
   checkBacklog(queue.name, queue.attributes, backlog, adding);
 }
 
-/** Inserts messages without the backlog check (also replies and dead-letter notices); msgIds in order. */
-export async function insertMessages(c: Client, queueId: number, messages: NewMessage[], now: number, sourceQueue: string | null): Promise<string[]> {
+/**
+ * Inserts messages without the backlog check (also replies and dead-letter notices); msgIds in
+ * order. A message with a lease in `leases` is stored leased (a reply handed to a waiting consumer).
+ */
+export async function insertMessages(c: Client, queueId: number, messages: NewMessage[], now: number, sourceQueue: string | null, leases: (ReplyLease | null)[] = []): Promise<string[]> {
   if (messages.length === 0) return [];
   const { rows } = await c.query<{ id: number }>({
     ...INSERT,
@@ -125,13 +129,14 @@ export async function insertMessages(c: Client, queueId: number, messages: NewMe
       queueId,
       now,
       sourceQueue,
-      messages.map((m) => (m.visibleAt > now ? STATE.delayed : STATE.ready)),
+      messages.map((m, i) => (leases[i] ? STATE.leased : m.visibleAt > now ? STATE.delayed : STATE.ready)),
       messages.map((m) => m.priority),
-      messages.map((m) => m.visibleAt),
+      messages.map((m, i) => leases[i]?.leaseUntil ?? m.visibleAt),
       messages.map((m) => Buffer.from(m.body, 'utf8')),
       messages.map((m) => (m.attributes === null ? null : JSON.stringify(m.attributes))),
       messages.map((m) => m.replyTo),
       messages.map((m) => m.correlationId),
+      messages.map((_, i) => leases[i]?.leaseToken ?? null),
     ],
   });
   // Identity values are drawn in row order within one statement: ascending ids follow the input.

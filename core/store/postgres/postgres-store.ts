@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { QueueAttributes } from '../../engine/attributes.js';
 import { SpoolError } from '../../errors.js';
-import type { CancelOutcome, ExpireResult, LeasedMessage, ListQueuesQuery, NewMessage, QueueRecord, QueueStats, Receipt, Store, StoreDurability, StoreEvent, WakeResult } from '../store.js';
+import type { CancelOutcome, ExpireResult, LeasedMessage, ListQueuesQuery, NewMessage, QueueRecord, QueueStats, Receipt, Reply, Store, StoreDurability, StoreEvent, WakeResult } from '../store.js';
 import { Connections, sqlState, type Client } from './connection.js';
 import { DeadLetters } from './dead-letter.js';
 import { enqueue, enqueueTogether, type EnqueueCall } from './enqueue.js';
@@ -196,10 +196,10 @@ export class PostgresStore implements Store {
     return this.op(async () => this.announce({ woken: await this.db.session(async (c) => this.leases.unclaim(c, await this.queue(c, queue), receipts, now), false) }));
   }
 
-  complete(queue: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number) {
+  complete(queue: string, receipt: Receipt, reply: Reply, now: number) {
     return this.op(async () => {
       const msgId = await this.completes.add(`${queue}\n${reply.queue}`, { queue, receipt, reply, now });
-      if (reply.message.visibleAt <= now) this.committedReady(reply.queue);
+      if (reply.lease === null && reply.message.visibleAt <= now) this.committedReady(reply.queue);
       return msgId;
     }, reply.queue);
   }

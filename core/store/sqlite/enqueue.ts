@@ -6,7 +6,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { checkBacklog } from '../rules.js';
-import type { NewMessage } from '../store.js';
+import type { NewMessage, ReplyLease } from '../store.js';
 import type { QueueCounts } from './counts.js';
 import type { QueueRow } from './queues.js';
 import { STATE } from '../rows.js';
@@ -15,6 +15,7 @@ type InsertParams = [number, number, number, number, number, string, string | nu
 
 export class MessageWriter {
   private readonly insert: Statement<InsertParams>;
+  private readonly insertLeasedStmt: Statement<[number, number, number, number, string, string | null, string | null, string | null, number, number]>;
   private readonly findDedup: Statement<[number, string, number], { msg_id: number }>;
   private readonly saveDedup: Statement<[number, string, number, number]>;
 
@@ -22,6 +23,10 @@ export class MessageWriter {
     this.insert = db.prepare(
       `INSERT INTO messages (queue_id, state, priority, visible_at, enqueue_time, body, attributes, reply_to, correlation_id, source_queue)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertLeasedStmt = db.prepare(
+      `INSERT INTO messages (queue_id, state, priority, visible_at, enqueue_time, body, attributes, reply_to, correlation_id, lease_token, dequeue_count, first_dequeue_time)
+       VALUES (?, ${STATE.leased}, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
     );
     this.findDedup = db.prepare('SELECT msg_id FROM dedup WHERE queue_id = ? AND dedup_id = ? AND expires_at > ?');
     this.saveDedup = db.prepare('INSERT OR REPLACE INTO dedup (queue_id, dedup_id, msg_id, expires_at) VALUES (?, ?, ?, ?)');
@@ -78,6 +83,16 @@ export class MessageWriter {
     const attributes = message.attributes === null ? null : JSON.stringify(message.attributes);
     const { lastInsertRowid } = this.insert.run(queueId, state, message.priority, message.visibleAt, now, message.body, attributes, message.replyTo, message.correlationId, sourceQueue);
     this.counts.add(queueId, state);
+    return Number(lastInsertRowid);
+  }
+
+  /** Inserts a reply already leased: delivered once, as if claimed at `now`. */
+  insertLeased(queueId: number, message: NewMessage, now: number, lease: ReplyLease): number {
+    const attributes = message.attributes === null ? null : JSON.stringify(message.attributes);
+    const { lastInsertRowid } = this.insertLeasedStmt.run(
+      queueId, message.priority, lease.leaseUntil, now, message.body, attributes, message.replyTo, message.correlationId, lease.leaseToken, now,
+    );
+    this.counts.add(queueId, STATE.leased);
     return Number(lastInsertRowid);
   }
 }
