@@ -7,11 +7,12 @@ import { EventEmitter } from 'node:events';
 import { SpoolError, toSpoolError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { staleReceipt } from '../store/rules.js';
-import type { CancelOutcome, ListQueuesQuery, QueueRecord, QueueStats, Receipt, Store } from '../store/store.js';
+import type { CancelOutcome, ListQueuesQuery, NewMessage, QueueRecord, QueueStats, Receipt, Store } from '../store/store.js';
 import { checkInteger, resolveAttributes, sameAttributes, type QueueAttributesInput } from './attributes.js';
 import { FakeClock, systemClock, type Clock } from './clock.js';
 import { Dispatcher, type Demand } from './dispatcher.js';
-import { handedOff, toReceived, type ReceivedMessage } from './message.js';
+import { Handovers } from './handoff.js';
+import { toReceived, type ReceivedMessage } from './message.js';
 import { decodeReceipt, newLeaseToken } from './receipt.js';
 import { Sweeper } from './sweeper.js';
 import { checkBatch, checkBody, checkQueueName, toNewMessage, type SendInput } from './validate.js';
@@ -353,30 +354,9 @@ export class Engine {
     const target = await this.getQueue(checkQueueName(replyQueue, 'reply queue'));
     const now = this.clock.now();
     const newMessage = toNewMessage(message, target.attributes, now);
-    const ready = newMessage.visibleAt <= now;
-    // A consumer waiting on an empty reply queue (a master awaiting results) gets the reply stored
-    // already leased to it: no claim.
-    const handoff = ready ? this.dispatcher.reserve(replyQueue) : null;
-    const lease = handoff && { leaseUntil: now + handoff.visibilityMs, leaseToken: newLeaseToken() };
-    const completing = this.store.complete(queue, receipt, { queue: replyQueue, message: newMessage, lease }, now);
-    // As for a send: waking the reply's consumer now lets its claim join this commit.
-    if (ready && !handoff) this.dispatcher.wake(replyQueue);
-    let msgId: string;
-    try {
-      msgId = await completing;
-    } catch (err) {
-      handoff?.cancel();
-      throw err;
-    }
+    const [msgId] = await this.storeFor(replyQueue, [newMessage], now, async () => [await this.store.complete(queue, receipt, { queue: replyQueue, message: newMessage }, now)]);
     this.emit('deleted', { queue, count: 1 });
-    this.emit('sent', { queue: replyQueue, count: 1 });
-    if (!ready) this.sweeper.dueBy(newMessage.visibleAt);
-    if (handoff && lease) {
-      this.sweeper.dueBy(lease.leaseUntil);
-      this.emit('received', { queue: replyQueue, count: 1 });
-      handoff.deliver(handedOff(msgId, newMessage, lease, now));
-    }
-    return msgId;
+    return msgId!;
   }
 
   /**
@@ -454,16 +434,36 @@ export class Engine {
     const { attributes } = await this.getQueue(queue);
     const now = this.clock.now();
     const messages = inputs.map((input) => toNewMessage(input, attributes, now));
-    const storing = this.store.enqueue(queue, messages, now, LIMITS.dedupWindowMs);
+    return this.storeFor(queue, messages, now, () => this.store.enqueue(queue, messages, now, LIMITS.dedupWindowMs));
+  }
+
+  /**
+   * Stores `messages` bound for `queue` with `storing` (resolving with their msgIds): those a
+   * consumer waiting on the empty queue can take are stored leased to it and handed over after the
+   * commit (handoff.ts); for the other ready ones, the queue's consumers are woken.
+   */
+  private async storeFor(queue: string, messages: NewMessage[], now: number, storing: () => Promise<string[]>): Promise<string[]> {
+    const handovers = Handovers.reserve(this.dispatcher, queue, messages, now);
+    const stored = storing();
     // Waking now, before the commit, lets a waiting consumer's claim join the same commit right
     // after the insert: it is answered only once the batch is durable, and saves a round of its own.
-    if (messages.some((m) => m.visibleAt <= now)) this.dispatcher.wake(queue);
-    const ids = await storing;
+    if (messages.some((m) => m.lease === null && m.visibleAt <= now)) this.dispatcher.wake(queue);
+    let ids: string[];
+    try {
+      ids = await stored;
+    } catch (err) {
+      handovers.cancel();
+      throw err;
+    }
     this.emit('sent', { queue, count: ids.length });
-    // A batch may mix ready and delayed messages: arm the due timer for the earliest delayed one.
-    let firstDelayed = Infinity;
-    for (const m of messages) if (m.visibleAt > now) firstDelayed = Math.min(firstDelayed, m.visibleAt);
-    if (firstDelayed !== Infinity) this.sweeper.dueBy(firstDelayed);
+    // Arm the due timer for the earliest delay or handed-off lease to end.
+    let due = Infinity;
+    for (const m of messages) due = Math.min(due, m.lease ? m.lease.leaseUntil : m.visibleAt > now ? m.visibleAt : Infinity);
+    if (due !== Infinity) this.sweeper.dueBy(due);
+    if (handovers.count > 0) {
+      this.emit('received', { queue, count: handovers.count });
+      handovers.deliver(messages, ids, now);
+    }
     return ids;
   }
 

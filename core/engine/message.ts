@@ -1,5 +1,5 @@
 /** Messages as the engine returns them: CMQ's received-message fields plus Spool's own. */
-import type { LeasedMessage, NewMessage, ReplyLease } from '../store/store.js';
+import type { LeasedMessage } from '../store/store.js';
 import { encodeReceipt } from './receipt.js';
 
 export interface ReceivedMessage {
@@ -37,23 +37,5 @@ export function toReceived(m: LeasedMessage): ReceivedMessage {
     replyTo: m.replyTo,
     correlationId: m.correlationId,
     sourceQueue: m.sourceQueue,
-  };
-}
-
-/** A message stored already leased (a handed-off reply): its first delivery, as a claim at `now` makes it. */
-export function handedOff(msgId: string, m: NewMessage, lease: ReplyLease, now: number): ReceivedMessage {
-  return {
-    msgId,
-    receiptHandle: encodeReceipt(msgId, lease.leaseToken),
-    body: m.body,
-    priority: m.priority,
-    enqueueTime: now,
-    nextVisibleTime: lease.leaseUntil,
-    firstDequeueTime: now,
-    dequeueCount: 1,
-    attributes: m.attributes ?? {},
-    replyTo: m.replyTo,
-    correlationId: m.correlationId,
-    sourceQueue: null,
   };
 }

@@ -65,6 +65,7 @@ export function toNewMessage(input: unknown, attrs: QueueAttributes, now: number
     dedupId: optionalId('dedupId', msg.dedupId),
     replyTo: msg.replyTo === undefined ? null : checkQueueName(msg.replyTo, 'replyTo'),
     correlationId: optionalId('correlationId', msg.correlationId),
+    lease: null,
   };
 }
 

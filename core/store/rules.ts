@@ -38,6 +38,7 @@ export function deadLetterNoticeMessage(notice: Omit<DeadLetterNotice, 'event'>,
     dedupId: null,
     replyTo: null,
     correlationId: notice.correlationId,
+    lease: null,
   };
 }
 

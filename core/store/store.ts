@@ -26,6 +26,8 @@ export interface NewMessage {
   dedupId: string | null;
   replyTo: string | null;
   correlationId: string | null;
+  /** Stored already leased, to a consumer waiting for it (core/engine/handoff.ts); null: ready or delayed. */
+  lease: Lease | null;
 }
 
 export interface StoredMessage {
@@ -52,17 +54,10 @@ export interface Receipt {
   leaseToken: number;
 }
 
-/** A complete's reply stored already leased (to a consumer waiting for it): a delivery, as a claim makes. */
-export interface ReplyLease {
+/** The lease a message is stored with when it is handed to a waiting consumer: its first delivery, as a claim at the insert makes it. */
+export interface Lease {
   leaseUntil: number;
   leaseToken: number;
-}
-
-/** A complete's reply: sent to `queue`, ready as usual or, with `lease`, leased at once. */
-export interface Reply {
-  queue: string;
-  message: NewMessage;
-  lease: ReplyLease | null;
 }
 
 export type CancelOutcome = 'removed' | 'running' | 'gone';
@@ -131,7 +126,7 @@ export interface Store {
    */
   unclaim(queue: string, receipts: Receipt[], now: number): Promise<WakeResult>;
   /** Deletes a leased message and enqueues `reply` in one commit, only if the lease is current. */
-  complete(queue: string, receipt: Receipt, reply: Reply, now: number): Promise<string>;
+  complete(queue: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number): Promise<string>;
 
   /** Ends due leases and delays (dead-lettering where the receive count is used up). */
   expire(now: number): Promise<ExpireResult>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Engine, FakeClock, type ReceivedMessage } from '../../core/index.js';
-import { testEngine, testStore } from '../helpers/engine.js';
+import type { ReceivedMessage } from '../../core/index.js';
+import { testEngine } from '../helpers/engine.js';
+import { waitingConsumer, type WaitingOptions } from '../helpers/handoff.js';
 import { rejectsWith, until } from '../helpers/expect.js';
 
 async function setup() {
@@ -110,46 +111,17 @@ describe('complete', () => {
 
 /**
  * A reply bound for an empty queue with a consumer waiting is stored already leased to it and
- * handed over after the commit, with no claim (core/engine/dispatcher.ts, reserve). The store's
- * claims from the reply queue are counted to tell the two paths apart.
+ * handed over after the commit, with no claim (core/engine/handoff.ts).
  */
 describe('complete hands the reply to a waiting consumer', () => {
-  /** A consumer of the empty queue `results`; with `hold`, its handler keeps each message (and its credit) until releaseHeld(). */
-  async function waiting(options: { prefetch?: number; hold?: boolean } = {}) {
-    const store = testStore();
-    let claims = 0;
-    const claim = store.claim.bind(store);
-    store.claim = async (...args) => {
-      const claimed = await claim(...args);
-      if (args[0] === 'results') claims++;
-      return claimed;
-    };
-    // Runs between the engine's decision to hand a reply off and the store's commit.
-    let beforeCommit = () => {};
-    const complete = store.complete.bind(store);
-    store.complete = (...args) => {
-      beforeCommit();
-      return complete(...args);
-    };
-    const clock = new FakeClock();
-    const engine = new Engine({ store, clock });
-    await engine.createQueue('tasks', { visibilityTimeout: 60 });
-    await engine.createQueue('results', { visibilityTimeout: 10 });
-    await engine.send('tasks', { body: 'a' });
-    await engine.send('tasks', { body: 'b' });
-    const [a, b] = await engine.receiveBatch('tasks', { max: 2 });
+  /** A consumer waiting on the empty queue `results`, and two tasks leased from `tasks`. */
+  async function waiting(options: WaitingOptions = {}) {
+    const rig = await waitingConsumer('results', options);
+    await rig.engine.createQueue('tasks', { visibilityTimeout: 60 });
+    await rig.engine.sendBatch('tasks', [{ body: 'a' }, { body: 'b' }]);
+    const [a, b] = await rig.engine.receiveBatch('tasks', { max: 2 });
     const tasks: [ReceivedMessage, ReceivedMessage] = [a!, b!];
-    const replies: ReceivedMessage[] = [];
-    const held: (() => void)[] = [];
-    const consumer = engine.consume('results', { prefetch: options.prefetch ?? 2 }, (m) => {
-      replies.push(m);
-      if (options.hold) return new Promise<void>((resolve) => held.push(resolve));
-    });
-    // The consumer's first claim has found the reply queue empty.
-    await until(() => claims === 1, 'the first claim');
-    const releaseHeld = () => held.splice(0).forEach((resolve) => resolve());
-    const onCommit = (fn: () => void) => (beforeCommit = fn);
-    return { engine, clock, consumer, replies, tasks, releaseHeld, onCommit, claims: () => claims, close: () => engine.close() };
+    return { ...rig, replies: rig.received, tasks };
   }
 
   it('leased at once, a first delivery, and no claim', async () => {
@@ -189,19 +161,20 @@ describe('complete hands the reply to a waiting consumer', () => {
       await engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'r' });
       expect(await engine.stats('results')).toMatchObject({ activeMsgNum: 1, inactiveMsgNum: 1 });
       expect(replies).toHaveLength(1);
+      const before = claims();
       releaseHeld();
       await until(() => replies.length === 2, 'the reply');
       expect(replies[1]).toMatchObject({ body: 'r', dequeueCount: 1 });
-      expect(claims()).toBeGreaterThan(2);
+      expect(claims()).toBe(before + 1);
     } finally {
       await close();
     }
   });
 
   it('a consumer gone before the commit: the reply is given back, ready, its delivery not counted', async () => {
-    const { engine, consumer, replies, tasks, onCommit, close } = await waiting();
+    const { engine, consumer, replies, tasks, beforeStore, close } = await waiting();
     try {
-      onCommit(() => consumer.close());
+      beforeStore(() => consumer.close());
       await engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'r' });
       await until(async () => (await engine.stats('results')).activeMsgNum === 1, 'the reply given back');
       expect(replies).toHaveLength(0);

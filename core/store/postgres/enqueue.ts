@@ -7,7 +7,7 @@
  *   (ready, leased, delayed) would exceed maxMsgHeapNum. The count is the sum of the queue's counter
  *   slots (schema.ts); near the cap, sends to the queue take turns so that it holds exactly (checkCap).
  */
-import type { NewMessage, ReplyLease } from '../store.js';
+import type { NewMessage } from '../store.js';
 import { checkBacklog, planDedup } from '../rules.js';
 import type { Client } from './connection.js';
 import type { QueueRow } from '../rows.js';
@@ -119,9 +119,9 @@ async function checkCap(c: Client, queue: QueueRow, adding: number): Promise<voi
 
 /**
  * Inserts messages without the backlog check (also replies and dead-letter notices); msgIds in
- * order. A message with a lease in `leases` is stored leased (a reply handed to a waiting consumer).
+ * order. A message with a lease is stored leased (handed to a waiting consumer).
  */
-export async function insertMessages(c: Client, queueId: number, messages: NewMessage[], now: number, sourceQueue: string | null, leases: (ReplyLease | null)[] = []): Promise<string[]> {
+export async function insertMessages(c: Client, queueId: number, messages: NewMessage[], now: number, sourceQueue: string | null): Promise<string[]> {
   if (messages.length === 0) return [];
   const { rows } = await c.query<{ id: number }>({
     ...INSERT,
@@ -129,14 +129,14 @@ export async function insertMessages(c: Client, queueId: number, messages: NewMe
       queueId,
       now,
       sourceQueue,
-      messages.map((m, i) => (leases[i] ? STATE.leased : m.visibleAt > now ? STATE.delayed : STATE.ready)),
+      messages.map((m) => (m.lease ? STATE.leased : m.visibleAt > now ? STATE.delayed : STATE.ready)),
       messages.map((m) => m.priority),
-      messages.map((m, i) => leases[i]?.leaseUntil ?? m.visibleAt),
+      messages.map((m) => m.lease?.leaseUntil ?? m.visibleAt),
       messages.map((m) => Buffer.from(m.body, 'utf8')),
       messages.map((m) => (m.attributes === null ? null : JSON.stringify(m.attributes))),
       messages.map((m) => m.replyTo),
       messages.map((m) => m.correlationId),
-      messages.map((_, i) => leases[i]?.leaseToken ?? null),
+      messages.map((m) => m.lease?.leaseToken ?? null),
     ],
   });
   // Identity values are drawn in row order within one statement: ascending ids follow the input.

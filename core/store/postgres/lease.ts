@@ -9,7 +9,7 @@
  * RECEIPT_HANDLE_STALE and changes nothing. Every check of the lease is part of the statement that
  * acts on it, so a lease expired and claimed by another broker meanwhile is never acted on.
  */
-import type { CancelOutcome, LeasedMessage, Receipt, Reply } from '../store.js';
+import type { CancelOutcome, LeasedMessage, NewMessage, Receipt } from '../store.js';
 import { receivesUsedUp, staleReceipt } from '../rules.js';
 import { CANDIDATE_COLUMNS, deliveryOrder, MESSAGE_COLUMNS, STATE, toLeasedMessage, type DeadLetterCandidate, type MessageTuple } from '../rows.js';
 import type { Client } from './connection.js';
@@ -28,7 +28,7 @@ export interface AckCall {
 export interface CompleteCall {
   queue: string;
   receipt: Receipt;
-  reply: Reply;
+  reply: { queue: string; message: NewMessage };
   now: number;
 }
 
@@ -138,8 +138,7 @@ export class Leases {
     const now = latest(calls);
     const done = await this.remove(c, queue, calls.map((call) => call.receipt), now);
     const won = calls.map((call) => done.delete(leaseKey(call.receipt.msgId, call.receipt.leaseToken)));
-    const replies = calls.filter((_, i) => won[i]).map((call) => call.reply);
-    const msgIds = await insertMessages(c, replyQueue.id, replies.map((r) => r.message), now, null, replies.map((r) => r.lease));
+    const msgIds = await insertMessages(c, replyQueue.id, calls.filter((_, i) => won[i]).map((call) => call.reply.message), now, null);
     let next = 0;
     return won.map((ok) => (ok ? { ok: true, value: msgIds[next++]! } : { ok: false, error: staleReceipt() }));
   }

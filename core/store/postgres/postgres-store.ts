@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { QueueAttributes } from '../../engine/attributes.js';
 import { SpoolError } from '../../errors.js';
-import type { CancelOutcome, ExpireResult, LeasedMessage, ListQueuesQuery, NewMessage, QueueRecord, QueueStats, Receipt, Reply, Store, StoreDurability, StoreEvent, WakeResult } from '../store.js';
+import type { CancelOutcome, ExpireResult, LeasedMessage, ListQueuesQuery, NewMessage, QueueRecord, QueueStats, Receipt, Store, StoreDurability, StoreEvent, WakeResult } from '../store.js';
 import { Connections, sqlState, type Client } from './connection.js';
 import { DeadLetters } from './dead-letter.js';
 import { enqueue, enqueueTogether, type EnqueueCall } from './enqueue.js';
@@ -159,7 +159,7 @@ export class PostgresStore implements Store {
       // A dedupId needs its own transaction (its claim may wait on another broker's); the rest share one.
       const call = { messages, now, dedupWindowMs };
       const ids = messages.some((m) => m.dedupId !== null) ? await this.enqueueAlone(queue, call) : await this.sends.add(queue, call);
-      if (messages.some((m) => m.visibleAt <= now)) this.committedReady(queue);
+      if (messages.some((m) => readyNow(m, now))) this.committedReady(queue);
       return ids;
     }, queue);
   }
@@ -196,10 +196,10 @@ export class PostgresStore implements Store {
     return this.op(async () => this.announce({ woken: await this.db.session(async (c) => this.leases.unclaim(c, await this.queue(c, queue), receipts, now), false) }));
   }
 
-  complete(queue: string, receipt: Receipt, reply: Reply, now: number) {
+  complete(queue: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number) {
     return this.op(async () => {
       const msgId = await this.completes.add(`${queue}\n${reply.queue}`, { queue, receipt, reply, now });
-      if (reply.lease === null && reply.message.visibleAt <= now) this.committedReady(reply.queue);
+      if (readyNow(reply.message, now)) this.committedReady(reply.queue);
       return msgId;
     }, reply.queue);
   }
@@ -340,4 +340,9 @@ function describe(connectionString: string): string {
   } catch {
     return 'the PostgreSQL database';
   }
+}
+
+/** Stored ready to claim: neither delayed nor already leased to a waiting consumer. */
+function readyNow(message: NewMessage, now: number): boolean {
+  return message.lease === null && message.visibleAt <= now;
 }

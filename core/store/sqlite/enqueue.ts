@@ -6,7 +6,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { checkBacklog } from '../rules.js';
-import type { NewMessage, ReplyLease } from '../store.js';
+import type { NewMessage } from '../store.js';
 import type { QueueCounts } from './counts.js';
 import type { QueueRow } from './queues.js';
 import { STATE } from '../rows.js';
@@ -79,6 +79,7 @@ export class MessageWriter {
 
   /** Inserts one message without the backlog check (replies, dead-letter notices). */
   insertOne(queueId: number, message: NewMessage, now: number, sourceQueue: string | null): number {
+    if (message.lease) return this.insertLeased(queueId, message, now);
     const state = message.visibleAt > now ? STATE.delayed : STATE.ready;
     const attributes = message.attributes === null ? null : JSON.stringify(message.attributes);
     const { lastInsertRowid } = this.insert.run(queueId, state, message.priority, message.visibleAt, now, message.body, attributes, message.replyTo, message.correlationId, sourceQueue);
@@ -86,8 +87,9 @@ export class MessageWriter {
     return Number(lastInsertRowid);
   }
 
-  /** Inserts a reply already leased: delivered once, as if claimed at `now`. */
-  insertLeased(queueId: number, message: NewMessage, now: number, lease: ReplyLease): number {
+  /** Inserts a message already leased (message.lease): delivered once, as if claimed at `now`. */
+  private insertLeased(queueId: number, message: NewMessage, now: number): number {
+    const lease = message.lease!;
     const attributes = message.attributes === null ? null : JSON.stringify(message.attributes);
     const { lastInsertRowid } = this.insertLeasedStmt.run(
       queueId, message.priority, lease.leaseUntil, now, message.body, attributes, message.replyTo, message.correlationId, lease.leaseToken, now,

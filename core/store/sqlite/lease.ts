@@ -8,7 +8,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { staleReceipt } from '../rules.js';
-import type { CancelOutcome, LeasedMessage, Receipt, Reply } from '../store.js';
+import type { CancelOutcome, LeasedMessage, NewMessage, Receipt } from '../store.js';
 import type { QueueCounts } from './counts.js';
 import type { DeadLetters } from './dead-letter.js';
 import type { MessageWriter } from './enqueue.js';
@@ -111,13 +111,12 @@ export class Leases {
     return returned > 0 ? [queue.name] : [];
   }
 
-  complete(queueName: string, receipt: Receipt, reply: Reply, now: number): string {
+  complete(queueName: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number): string {
     const queue = this.queues.get(queueName);
     const replyQueue = this.queues.get(reply.queue);
     // The delete is the first write: when it finds no current lease, nothing was written.
     if (!this.remove(queue, receipt, now)) throw staleReceipt();
-    const id = reply.lease ? this.writer.insertLeased(replyQueue.id, reply.message, now, reply.lease) : this.writer.insertOne(replyQueue.id, reply.message, now, null);
-    return String(id);
+    return String(this.writer.insertOne(replyQueue.id, reply.message, now, null));
   }
 
   private remove(queue: QueueRow, r: Receipt, now: number): boolean {

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { SpoolError } from '../../errors.js';
 import type { QueueAttributes } from '../../engine/attributes.js';
-import type { ExpireResult, ListQueuesQuery, NewMessage, Receipt, Reply, Store, StoreDurability, WakeResult } from '../store.js';
+import type { ExpireResult, ListQueuesQuery, NewMessage, Receipt, Store, StoreDurability, WakeResult } from '../store.js';
 import { QueueCounts } from './counts.js';
 import { DeadLetters } from './dead-letter.js';
 import { MessageWriter } from './enqueue.js';
@@ -126,7 +126,7 @@ export class SqliteStore implements Store {
     return this.read(() => ({ woken: this.leases.unclaim(queue, receipts, now) }));
   }
 
-  complete(queue: string, receipt: Receipt, reply: Reply, now: number) {
+  complete(queue: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number) {
     return this.write(() => this.leases.complete(queue, receipt, reply, now));
   }
 
