@@ -8,8 +8,8 @@
  * something wakes it (a send, a release, an expired lease or delay, a rewind or redrive).
  *
  * A message bound for a queue that is empty, with a consumer waiting, can skip the claim: reserve()
- * sets one credit of that consumer aside, the message is stored already leased for it, and the
- * handoff delivers it after the commit. A task's reply reaches its waiting master this way.
+ * sets one credit of that consumer aside, the message is stored already leased to it, and
+ * handOver() delivers it after the commit (core/engine/handoff.ts).
  */
 import type { ReceivedMessage } from './message.js';
 
@@ -26,16 +26,6 @@ export interface Demand {
 export type Claimer = (queue: string, max: number, visibilityMs: number) => Promise<ReceivedMessage[]>;
 /** Gives back messages claimed for a demand that went away while the claim was running. */
 export type Returner = (queue: string, messages: ReceivedMessage[]) => void;
-
-/** One credit set aside for a message that will be stored leased (see Dispatcher.reserve). */
-export interface Handoff {
-  /** Lease length of the consumer it is for. */
-  readonly visibilityMs: number;
-  /** The message is stored, leased: hand it over, or give it back if its consumer left or has no credit now. */
-  deliver(message: ReceivedMessage): void;
-  /** The message was not stored: the credit is free again. */
-  cancel(): void;
-}
 
 /** Most messages one claim asks for, so a commit stays short. */
 const CLAIM_MAX = 512;
@@ -55,7 +45,7 @@ export class Dispatcher {
   /** Credit set aside by handoffs not yet delivered, per demand. */
   private readonly reserved = new Map<Demand, number>();
   /** Handed-off messages of this tick, delivered together when it ends (one frame, not one each). */
-  private handedOff = new Map<Demand, { queue: string; state: QueueDemand; messages: ReceivedMessage[] }>();
+  private handedOff = new Map<Demand, { queue: string; messages: ReceivedMessage[] }>();
 
   constructor(private readonly claim: Claimer, private readonly giveBack: Returner, private readonly onError: (err: unknown) => void) {}
 
@@ -89,12 +79,13 @@ export class Dispatcher {
   /**
    * Sets aside one credit of a demand on `queue` for a message about to be stored, when nothing in
    * the queue is ready (it was found empty, and no claim is running) so the message would be the
-   * next one claimed anyway. Null when the message must be stored ready and claimed as usual.
+   * next one claimed anyway: the demand with the most credit left, as a claim's deal would spread
+   * them. Null when the message must be stored ready and claimed as usual. The caller then calls
+   * handOver (stored) or unreserve (not stored).
    */
-  reserve(queue: string): Handoff | null {
+  reserve(queue: string): Demand | null {
     const state = this.queues.get(queue);
     if (!state || !state.empty || state.pumping) return null;
-    // The demand with the most credit left, so handoffs spread as a claim's deal would.
     let chosen: Demand | null = null;
     let most = 0;
     for (const demand of state.demands) {
@@ -104,25 +95,26 @@ export class Dispatcher {
         most = credit;
       }
     }
-    if (chosen === null) return null;
-    this.reserved.set(chosen, (this.reserved.get(chosen) ?? 0) + 1);
-    const demand = chosen;
-    const release = () => {
-      const left = this.reserved.get(demand)! - 1;
-      if (left === 0) this.reserved.delete(demand);
-      else this.reserved.set(demand, left);
-    };
-    return {
-      visibilityMs: demand.visibilityMs,
-      deliver: (message) => {
-        release();
-        this.handOver(demand, queue, state, message);
-      },
-      cancel: () => {
-        release();
-        this.creditReturned(queue);
-      },
-    };
+    if (chosen !== null) this.reserved.set(chosen, (this.reserved.get(chosen) ?? 0) + 1);
+    return chosen;
+  }
+
+  /** The message reserved for `demand` is stored, leased to it: it is delivered when this tick ends, with the tick's others. */
+  handOver(queue: string, demand: Demand, message: ReceivedMessage): void {
+    this.release(demand);
+    const pending = this.handedOff.get(demand);
+    if (pending) {
+      pending.messages.push(message);
+      return;
+    }
+    if (this.handedOff.size === 0) process.nextTick(this.flushHandedOff);
+    this.handedOff.set(demand, { queue, messages: [message] });
+  }
+
+  /** The message reserved for `demand` was not stored: the credit is free again. */
+  unreserve(queue: string, demand: Demand): void {
+    this.release(demand);
+    this.creditReturned(queue);
   }
 
   /** The queue was deleted or purged: forget what is known of it. */
@@ -131,22 +123,18 @@ export class Dispatcher {
     if (state) state.empty = true;
   }
 
-  private handOver(demand: Demand, queue: string, state: QueueDemand, message: ReceivedMessage): void {
-    const pending = this.handedOff.get(demand);
-    if (pending) {
-      pending.messages.push(message);
-      return;
-    }
-    if (this.handedOff.size === 0) process.nextTick(this.flushHandedOff);
-    this.handedOff.set(demand, { queue, state, messages: [message] });
+  private release(demand: Demand): void {
+    const left = this.reserved.get(demand)! - 1;
+    if (left === 0) this.reserved.delete(demand);
+    else this.reserved.set(demand, left);
   }
 
   /** Delivers each demand's handed-off messages; what it left or no longer has credit for goes back. */
   private readonly flushHandedOff = (): void => {
     const handedOff = this.handedOff;
     this.handedOff = new Map();
-    for (const [demand, { queue, state, messages }] of handedOff) {
-      const take = state.demands.has(demand) ? Math.max(0, Math.min(messages.length, demand.credit())) : 0;
+    for (const [demand, { queue, messages }] of handedOff) {
+      const take = this.queues.get(queue)?.demands.has(demand) ? Math.max(0, Math.min(messages.length, demand.credit())) : 0;
       if (take > 0) demand.deliver(take === messages.length ? messages : messages.slice(0, take));
       if (take < messages.length) this.giveBack(queue, messages.slice(take));
     }

@@ -11,7 +11,7 @@ import type { CancelOutcome, ListQueuesQuery, NewMessage, QueueRecord, QueueStat
 import { checkInteger, resolveAttributes, sameAttributes, type QueueAttributesInput } from './attributes.js';
 import { FakeClock, systemClock, type Clock } from './clock.js';
 import { Dispatcher, type Demand } from './dispatcher.js';
-import { Handovers } from './handoff.js';
+import { cancelHandovers, handOver, reserveHandovers } from './handoff.js';
 import { toReceived, type ReceivedMessage } from './message.js';
 import { decodeReceipt, newLeaseToken } from './receipt.js';
 import { Sweeper } from './sweeper.js';
@@ -354,7 +354,7 @@ export class Engine {
     const target = await this.getQueue(checkQueueName(replyQueue, 'reply queue'));
     const now = this.clock.now();
     const newMessage = toNewMessage(message, target.attributes, now);
-    const [msgId] = await this.storeFor(replyQueue, [newMessage], now, async () => [await this.store.complete(queue, receipt, { queue: replyQueue, message: newMessage }, now)]);
+    const [msgId] = await this.storeFor(replyQueue, [newMessage], now, () => this.store.complete(queue, receipt, { queue: replyQueue, message: newMessage }, now).then(inList));
     this.emit('deleted', { queue, count: 1 });
     return msgId!;
   }
@@ -443,26 +443,31 @@ export class Engine {
    * commit (handoff.ts); for the other ready ones, the queue's consumers are woken.
    */
   private async storeFor(queue: string, messages: NewMessage[], now: number, storing: () => Promise<string[]>): Promise<string[]> {
-    const handovers = Handovers.reserve(this.dispatcher, queue, messages, now);
+    const handovers = reserveHandovers(this.dispatcher, queue, messages, now);
     const stored = storing();
+    // The earliest delay or handed-off lease to end, and whether any message is stored ready.
+    let due = Infinity;
+    let ready = false;
+    for (const m of messages) {
+      if (m.lease) due = Math.min(due, m.lease.leaseUntil);
+      else if (m.visibleAt > now) due = Math.min(due, m.visibleAt);
+      else ready = true;
+    }
     // Waking now, before the commit, lets a waiting consumer's claim join the same commit right
     // after the insert: it is answered only once the batch is durable, and saves a round of its own.
-    if (messages.some((m) => m.lease === null && m.visibleAt <= now)) this.dispatcher.wake(queue);
+    if (ready) this.dispatcher.wake(queue);
     let ids: string[];
     try {
       ids = await stored;
     } catch (err) {
-      handovers.cancel();
+      if (handovers) cancelHandovers(this.dispatcher, queue, handovers);
       throw err;
     }
     this.emit('sent', { queue, count: ids.length });
-    // Arm the due timer for the earliest delay or handed-off lease to end.
-    let due = Infinity;
-    for (const m of messages) due = Math.min(due, m.lease ? m.lease.leaseUntil : m.visibleAt > now ? m.visibleAt : Infinity);
     if (due !== Infinity) this.sweeper.dueBy(due);
-    if (handovers.count > 0) {
-      this.emit('received', { queue, count: handovers.count });
-      handovers.deliver(messages, ids, now);
+    if (handovers) {
+      this.emit('received', { queue, count: handovers.length });
+      handOver(this.dispatcher, queue, handovers, messages, ids, now);
     }
     return ids;
   }
@@ -518,3 +523,5 @@ export class Engine {
     if (this.closing) throw new SpoolError('CLOSED', 'the engine is closed');
   }
 }
+
+const inList = (msgId: string): string[] => [msgId];

@@ -5,55 +5,56 @@
  * way, and a task posted to an idle worker reaches it.
  */
 import type { Lease, NewMessage } from '../store/store.js';
-import type { Dispatcher, Handoff } from './dispatcher.js';
-import { encodeReceipt, newLeaseToken } from './receipt.js';
+import type { Demand, Dispatcher } from './dispatcher.js';
 import type { ReceivedMessage } from './message.js';
+import { encodeReceipt, newLeaseToken } from './receipt.js';
 
-interface Handover {
-  /** Index of the message in the batch being stored. */
-  index: number;
-  handoff: Handoff;
-  lease: Lease;
+/** One message of a batch handed to a demand; also the lease the message is stored with. */
+export class Handover implements Lease {
+  constructor(
+    readonly index: number,
+    readonly demand: Demand,
+    readonly leaseUntil: number,
+    readonly leaseToken: number,
+  ) {}
 }
 
-export class Handovers {
-  private constructor(private readonly list: Handover[]) {}
-
-  /**
-   * Reserves waiting consumers of `queue` for the ready messages of a batch about to be stored,
-   * highest priority first (as a claim would take them), and sets each chosen message's lease.
-   * Messages with a dedupId go the usual way: a duplicate is not stored at all.
-   */
-  static reserve(dispatcher: Dispatcher, queue: string, messages: NewMessage[], now: number): Handovers {
-    const list: Handover[] = [];
-    const candidates: number[] = [];
-    for (let i = 0; i < messages.length; i++) {
-      if (messages[i]!.visibleAt <= now && messages[i]!.dedupId === null) candidates.push(i);
-    }
-    if (candidates.length > 1) candidates.sort((a, b) => messages[b]!.priority - messages[a]!.priority || a - b);
-    for (const index of candidates) {
-      const handoff = dispatcher.reserve(queue);
-      if (!handoff) break;
-      const lease = { leaseUntil: now + handoff.visibilityMs, leaseToken: newLeaseToken() };
-      messages[index]!.lease = lease;
-      list.push({ index, handoff, lease });
-    }
-    return new Handovers(list);
+/**
+ * Reserves waiting consumers of `queue` for the ready messages of a batch about to be stored,
+ * highest priority first (as a claim would take them), and sets each chosen message's lease.
+ * Messages with a dedupId go the usual way: a duplicate is not stored at all. Null when none is
+ * handed off (the common case costs no allocation).
+ */
+export function reserveHandovers(dispatcher: Dispatcher, queue: string, messages: NewMessage[], now: number): Handover[] | null {
+  let handovers: Handover[] | null = null;
+  for (const index of byPriority(messages, now)) {
+    const demand = dispatcher.reserve(queue);
+    if (demand === null) break;
+    const handover = new Handover(index, demand, now + demand.visibilityMs, newLeaseToken());
+    messages[index]!.lease = handover;
+    (handovers ??= []).push(handover);
   }
+  return handovers;
+}
 
-  get count(): number {
-    return this.list.length;
-  }
+/** The batch is stored (`msgIds` in its order): hands each leased message to its consumer. */
+export function handOver(dispatcher: Dispatcher, queue: string, handovers: Handover[], messages: NewMessage[], msgIds: string[], now: number): void {
+  for (const h of handovers) dispatcher.handOver(queue, h.demand, handedOff(msgIds[h.index]!, messages[h.index]!, h, now));
+}
 
-  /** The batch is stored (`msgIds` in its order): hand each leased message to its consumer. */
-  deliver(messages: NewMessage[], msgIds: string[], now: number): void {
-    for (const { index, handoff, lease } of this.list) handoff.deliver(handedOff(msgIds[index]!, messages[index]!, lease, now));
-  }
+/** The batch was not stored: the consumers' credit is free again. */
+export function cancelHandovers(dispatcher: Dispatcher, queue: string, handovers: Handover[]): void {
+  for (const h of handovers) dispatcher.unreserve(queue, h.demand);
+}
 
-  /** The batch was not stored: the consumers' credit is free again. */
-  cancel(): void {
-    for (const { handoff } of this.list) handoff.cancel();
+/** Indexes of the ready messages without a dedupId, highest priority first, then in order. */
+function byPriority(messages: NewMessage[], now: number): number[] {
+  const candidates: number[] = [];
+  for (let i = 0; i < messages.length; i++) {
+    if (messages[i]!.visibleAt <= now && messages[i]!.dedupId === null) candidates.push(i);
   }
+  if (candidates.length > 1) candidates.sort((a, b) => messages[b]!.priority - messages[a]!.priority || a - b);
+  return candidates;
 }
 
 /** A message stored leased: its first delivery, as a claim at `now` makes it. */
