@@ -142,13 +142,16 @@ export class Master {
       if (run.timeoutMs !== null) task.setTimer(run.timeoutMs, () => this.timeOut(task as PendingTask, run.timeoutMs!));
       return task;
     });
+    // One attributes object for the batch: it is only serialised (or copied by an embedded engine).
+    const attributes = { [TASK_ATTRIBUTE]: name };
+    const delaySeconds = Math.ceil(run.delayMs / 1000);
     const messages = bodies.map((body, i) => ({
       body,
       correlationId: tasks[i]!.taskId,
       replyTo: this.replyQueue,
       priority: run.priority,
-      delaySeconds: Math.ceil(run.delayMs / 1000),
-      attributes: { [TASK_ATTRIBUTE]: name },
+      delaySeconds,
+      attributes,
     }));
     try {
       const msgIds = await this.client.sendBatchWs(this.queue, messages);
@@ -203,7 +206,7 @@ export class Master {
     const task = this.tasks.get(taskId);
     if (!task) return 'gone';
     // A cancel right after submit waits for the post to be durable.
-    const msgId = await task.posted;
+    const msgId = await task.whenPosted();
     if (task.settled) return 'gone';
     if (msgId === null) throw new TypeError(`task ${taskId} has no msgId here: attach it with { msgId } to cancel it`);
     const outcome = await this.client.cancelMessage(this.queue, msgId);

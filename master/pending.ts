@@ -35,12 +35,13 @@ export interface TaskHandle<T = unknown> {
 export class PendingTask<T = unknown> implements TaskHandle<T> {
   readonly result: Promise<T>;
   msgId: string | null;
-  /** Resolves with the msgId once the post is durable (null if it failed, or for a task attached without one). */
-  readonly posted: Promise<string | null>;
-  private resolvePosted!: (msgId: string | null) => void;
+  /** The post's outcome once known (see whenPosted); undefined while it is in flight. */
+  private postedAs: string | null | undefined = undefined;
+  private postWaiters: ((msgId: string | null) => void)[] | null = null;
   private resolveResult!: (value: T) => void;
   private rejectResult!: (error: Error) => void;
-  private readonly listeners = new Set<(progress: TaskProgress) => void>();
+  // Made on the first listener: most tasks have none, and a master may hold tens of thousands.
+  private listeners: Set<(progress: TaskProgress) => void> | null = null;
   private done = false;
   private timer: NodeJS.Timeout | null = null;
 
@@ -50,7 +51,6 @@ export class PendingTask<T = unknown> implements TaskHandle<T> {
     private readonly canceller: (taskId: string) => Promise<CancelOutcome>,
   ) {
     this.msgId = msgId;
-    this.posted = new Promise((resolve) => (this.resolvePosted = resolve));
     this.result = new Promise<T>((resolve, reject) => {
       this.resolveResult = resolve;
       this.rejectResult = reject;
@@ -63,19 +63,28 @@ export class PendingTask<T = unknown> implements TaskHandle<T> {
     return this.done;
   }
 
+  /** Resolves with the msgId once the post is durable (null if it failed, or for a task attached without one). */
+  whenPosted(): Promise<string | null> {
+    if (this.postedAs !== undefined) return Promise.resolve(this.postedAs);
+    return new Promise((resolve) => (this.postWaiters ??= []).push(resolve));
+  }
+
   /** The post is durable (msgId) or failed (null). Called once; attach() calls it at once. */
   markPosted(msgId: string | null): void {
     if (msgId !== null) this.msgId = msgId;
-    this.resolvePosted(msgId);
+    this.postedAs = msgId;
+    const waiters = this.postWaiters;
+    this.postWaiters = null;
+    if (waiters) for (const resolve of waiters) resolve(msgId);
   }
 
   on(_event: 'progress', listener: (progress: TaskProgress) => void): this {
-    this.listeners.add(listener);
+    (this.listeners ??= new Set()).add(listener);
     return this;
   }
 
   off(_event: 'progress', listener: (progress: TaskProgress) => void): this {
-    this.listeners.delete(listener);
+    this.listeners?.delete(listener);
     return this;
   }
 
@@ -89,6 +98,7 @@ export class PendingTask<T = unknown> implements TaskHandle<T> {
   }
 
   progress(progress: TaskProgress): void {
+    if (!this.listeners) return;
     for (const listener of [...this.listeners]) {
       try {
         listener(progress);
@@ -118,7 +128,7 @@ export class PendingTask<T = unknown> implements TaskHandle<T> {
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.listeners.clear();
+    this.listeners = null;
     return true;
   }
 }
