@@ -9,12 +9,14 @@ import type { Lifecycle } from './lifecycle.js';
 import type { Metrics } from './metrics.js';
 import type { LogLevel, ServerLimits } from './options.js';
 import type { RouteContext } from './http/context.js';
+import { dashboardRoutes } from './http/dashboard.js';
 import { formatSchemaError, frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { registerJsonBody } from './http/json-body.js';
 import { leaseRoutes } from './http/leases.js';
 import { messageRoutes } from './http/messages.js';
 import { metricsRoutes } from './http/metrics.js';
+import { overviewRoutes } from './http/overview.js';
 import { queueOpRoutes } from './http/queue-ops.js';
 import { queueRoutes } from './http/queues.js';
 
@@ -74,6 +76,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const context: RouteContext = { engine, limits, lifecycle };
   void app.register(healthRoutes, context);
   void app.register(metricsRoutes, { ...context, metrics });
+  void app.register(overviewRoutes, { ...context, metrics });
+  void app.register(dashboardRoutes);
   void app.register(queueRoutes, context);
   void app.register(queueOpRoutes, context);
   void app.register(messageRoutes, context);

@@ -16,6 +16,12 @@ export interface CommitObservation {
 
 const PAGE = 1000;
 
+export interface QueueTotals {
+  sent: number;
+  received: number;
+  deleted: number;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   private readonly depth = this.gauge('spool_queue_depth', 'Messages ready to be received, per queue');
@@ -83,6 +89,26 @@ export class Metrics {
 
   countConnectionsWith(count: () => number): void {
     this.connectionCount = count;
+  }
+
+  /** Open WebSocket connections now. */
+  connections(): number {
+    return this.connectionCount();
+  }
+
+  /** Messages sent, delivered and deleted per queue since this broker started (the counters above). */
+  async totals(): Promise<Map<string, QueueTotals>> {
+    const totals = new Map<string, QueueTotals>();
+    const add = async (counter: Counter<'queue'>, field: keyof QueueTotals) => {
+      for (const { labels, value } of (await counter.get()).values) {
+        const queue = String(labels.queue);
+        let entry = totals.get(queue);
+        if (!entry) totals.set(queue, (entry = { sent: 0, received: 0, deleted: 0 }));
+        entry[field] = value;
+      }
+    };
+    await Promise.all([add(this.sent, 'sent'), add(this.received, 'received'), add(this.deleted, 'deleted')]);
+    return totals;
   }
 
   /** Reads every queue's stats from the engine into the gauges (queues deleted since disappear). */
