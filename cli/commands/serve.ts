@@ -44,7 +44,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     // Loaded here, not at the top: the other commands need none of the server's dependencies.
     const { startServer } = await import('../../core/server/server.js');
     const server = await startServer(options);
-    process.stdout.write(`spool: listening on ${server.url} (store ${describeStore(options)}, durability ${options.durability})\n`);
+    process.stdout.write(`spool: listening on ${server.url} (store ${describeStore(options)}, durability ${options.durability}); dashboard at ${server.url}/dashboard\n`);
 
     closeOnSignals(() => server.close(), 'shutting down');
   },

@@ -66,6 +66,8 @@ describe('spool CLI against a real broker', () => {
     const line = await waitForLine(child, /listening on/);
     const url = /listening on (\S+)/.exec(line)![1]!;
     expect(line).toContain(join(data, 'spool.db'));
+    expect(line).toContain(`dashboard at ${url}/dashboard`);
+    expect((await fetch(`${url}/dashboard`)).status).toBe(200);
     const client = new SpoolClient({ url });
     await client.createQueue('served');
     await client.send('served', { body: 'kept' });
