@@ -82,6 +82,8 @@ export class Engine {
   private readonly onError: (err: unknown) => void;
   private readonly attributeCache = new Map<string, QueueRecord>();
   private readonly waiters = new Set<() => void>();
+  /** Open push consumers per queue. */
+  private readonly consumers = new Map<string, number>();
   private closing: Promise<void> | null = null;
   private unregisterClock: (() => void) | null = null;
   private unwatch: (() => void) | null = null;
@@ -397,10 +399,15 @@ export class Engine {
         if (!closed) this.dispatcher.creditReturned(queue);
       },
       close: () => {
+        if (closed) return;
         closed = true;
         this.dispatcher.remove(queue, demand);
+        const left = this.consumers.get(queue)! - 1;
+        if (left === 0) this.consumers.delete(queue);
+        else this.consumers.set(queue, left);
       },
     };
+    this.consumers.set(queue, (this.consumers.get(queue) ?? 0) + 1);
     // The lease length needs the queue's attributes; start once they are known.
     this.getQueue(queue)
       .then(({ attributes }) => {
@@ -410,6 +417,11 @@ export class Engine {
       })
       .catch(this.onError);
     return consumer;
+  }
+
+  /** Push consumers open on `queue` in this engine (a WebSocket subscription is one; a paused one is not). */
+  consumerCount(queue: string): number {
+    return this.consumers.get(queue) ?? 0;
   }
 
   /** Stops background work, ends long polls (they resolve empty) and closes the store. */

@@ -18,8 +18,9 @@ async function populated() {
 }
 
 describe('GET /v1/overview', () => {
-  it('lists every queue with its stats, its dead-letter queue and what passed through this broker', async () => {
+  it('lists every queue with its stats, its dead-letter queue, its consumers and what passed through this broker', async () => {
     const t = await populated();
+    const consumers = [t.engine.consume('emails', { prefetch: 1 }, () => {}), t.engine.consume('emails', { prefetch: 1 }, () => {})];
     const { status, body } = await api(t.url, 'GET', '/v1/overview');
     expect(status).toBe(200);
     expect(body.total).toBe(3);
@@ -29,8 +30,12 @@ describe('GET /v1/overview', () => {
       name: 'jobs',
       stats: { activeMsgNum: 2, inactiveMsgNum: 0, delayMsgNum: 0 },
       deadLetterQueue: 'jobs-dlq',
+      consumers: 0,
       totals: { sent: 3, received: 1, deleted: 1 },
     });
+    expect(body.queues[0]).toMatchObject({ name: 'emails', consumers: 2 });
+    for (const consumer of consumers) consumer.close();
+    expect((await api(t.url, 'GET', '/v1/overview?prefix=emails')).body.queues[0].consumers).toBe(0);
     expect(body.queues[2]).toMatchObject({ name: 'jobs-dlq', stats: { activeMsgNum: 1 }, deadLetterQueue: null, totals: { sent: 1, received: 0, deleted: 0 } });
   });
 
@@ -82,6 +87,9 @@ describe('GET /dashboard', () => {
       await expect.poll(() => ready('emails').textContent()).toBe('0');
       expect(await page.locator('tr[data-queue="jobs-dlq"]').getAttribute('class')).toBe('dlq full');
       expect(await page.locator('tr[data-queue="jobs"] td.link').textContent()).toBe('jobs-dlq');
+      const consumer = t.engine.consume('jobs', { prefetch: 10 }, () => new Promise(() => {}));
+      await expect.poll(() => page.locator('tr[data-queue="jobs"] td.consumers').textContent(), { timeout: 5000 }).toBe('1');
+      consumer.close();
       // It refreshes by itself.
       await api(t.url, 'POST', '/v1/queues/emails/messages', { messages: [{ body: '1' }, { body: '2' }, { body: '3' }, { body: '4' }] });
       await expect.poll(() => ready('emails').textContent(), { timeout: 5000 }).toBe('4');

@@ -1,6 +1,6 @@
 /**
  * The dashboard's page and script, served as they are (no build step, no external assets). The
- * script polls `GET /v1/overview` every second and shows each queue's depth, its oldest message,
+ * script polls `GET /v1/overview` every second and shows each queue's consumers, depth, oldest message,
  * its send, delivery and ack rates (the difference between two overviews) and a minute of its
  * depth as a sparkline. Everything from the broker is put in the page as text, never as HTML.
  */
@@ -42,7 +42,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <label>Queues starting with <input id="prefix" placeholder="prefix" autocomplete="off"></label>
   <table>
     <thead><tr>
-      <th>Queue</th><th class="n">Ready</th><th class="n">In flight</th><th class="n">Delayed</th>
+      <th>Queue</th><th class="n">Consumers</th><th class="n">Ready</th><th class="n">In flight</th><th class="n">Delayed</th>
       <th class="n">Kept</th><th class="n">Oldest</th><th class="n">Sent/s</th><th class="n">Delivered/s</th>
       <th class="n">Acked/s</th><th>Ready, last minute</th><th>Dead letters to</th>
     </tr></thead>
@@ -116,6 +116,7 @@ function render(overview) {
     spark.append(sparkline(past.length > 1 ? past : [past[0], past[0]]));
     tr.append(
       cell(q.name, 'name'),
+      cell(fmt.format(q.consumers), 'n consumers'),
       cell(fmt.format(s.activeMsgNum), 'n ready'),
       cell(fmt.format(s.inactiveMsgNum), 'n inflight'),
       cell(fmt.format(s.delayMsgNum), 'n'),

@@ -1,7 +1,7 @@
 /**
  * `GET /v1/overview`: every queue (up to `limit`, by name, optionally by prefix) with its stats,
- * its dead-letter link and the messages sent, delivered and deleted through this broker since it
- * started, in one response: what the dashboard (`GET /dashboard`) polls, and a quick look for
+ * its dead-letter link, its consumers on this broker and the messages sent, delivered and deleted
+ * through this broker since it started, in one response: what the dashboard (`GET /dashboard`) polls, and a quick look for
  * scripts. Rates are the difference between two overviews.
  */
 import type { FastifyPluginAsync } from 'fastify';
@@ -43,6 +43,7 @@ export const overviewRoutes: FastifyPluginAsync<RouteContext & { metrics: Metric
             name: q.name,
             stats: s,
             deadLetterQueue: q.attributes.deadLetterPolicy?.deadLetterQueue ?? null,
+            consumers: engine.consumerCount(q.name),
             totals: totals.get(q.name) ?? { sent: 0, received: 0, deleted: 0 },
           },
         ];
