@@ -134,7 +134,8 @@ export class Dispatcher {
     const handedOff = this.handedOff;
     this.handedOff = new Map();
     for (const [demand, { queue, messages }] of handedOff) {
-      const take = this.queues.get(queue)?.demands.has(demand) ? Math.max(0, Math.min(messages.length, demand.credit())) : 0;
+      // Credit still set aside for handoffs not yet stored is not this flush's to use.
+      const take = this.queues.get(queue)?.demands.has(demand) ? Math.max(0, Math.min(messages.length, this.credit(demand))) : 0;
       if (take > 0) demand.deliver(take === messages.length ? messages : messages.slice(0, take));
       if (take < messages.length) this.giveBack(queue, messages.slice(take));
     }
