@@ -30,9 +30,9 @@ export class Metrics {
   private readonly oldestAge = this.gauge('spool_queue_oldest_message_age_seconds', 'Age of the oldest message not yet deleted, per queue');
   private readonly deadLetters = this.gauge('spool_dead_letter_queue_depth', 'Messages held in a dead-letter queue (ready, leased or delayed)');
   private readonly queueCount = new Gauge({ name: 'spool_queues', help: 'Queues that exist', registers: [this.registry] });
-  private readonly sent = this.counter('spool_messages_sent_total', 'Messages sent (stored), per queue');
-  private readonly received = this.counter('spool_messages_received_total', 'Message deliveries (leases), per queue');
-  private readonly deleted = this.counter('spool_messages_deleted_total', 'Messages deleted (acked or completed), per queue');
+  // Counted per engine event in a plain map (a hot path: several events per message) and handed
+  // to the Prometheus counters when they are scraped.
+  private readonly queueTotals = new Map<string, QueueTotals>();
   private readonly requests = new Counter({
     name: 'spool_http_requests_total',
     help: 'HTTP requests answered, by route template and status',
@@ -51,6 +51,9 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    this.totalCounter('spool_messages_sent_total', 'Messages sent (stored), per queue', 'sent');
+    this.totalCounter('spool_messages_received_total', 'Message deliveries (leases), per queue', 'received');
+    this.totalCounter('spool_messages_deleted_total', 'Messages deleted (acked or completed), per queue', 'deleted');
     const connections = () => this.connectionCount();
     new Gauge({
       name: 'spool_ws_connections',
@@ -64,9 +67,9 @@ export class Metrics {
 
   /** Counts the engine's sends, receives and deletes; returns a function that stops counting. */
   follow(engine: Engine): () => void {
-    const onSent = ({ queue, count }: { queue: string; count: number }) => this.sent.inc({ queue }, count);
-    const onReceived = ({ queue, count }: { queue: string; count: number }) => this.received.inc({ queue }, count);
-    const onDeleted = ({ queue, count }: { queue: string; count: number }) => this.deleted.inc({ queue }, count);
+    const onSent = ({ queue, count }: { queue: string; count: number }) => this.count(queue, 'sent', count);
+    const onReceived = ({ queue, count }: { queue: string; count: number }) => this.count(queue, 'received', count);
+    const onDeleted = ({ queue, count }: { queue: string; count: number }) => this.count(queue, 'deleted', count);
     engine.events.on('sent', onSent);
     engine.events.on('received', onReceived);
     engine.events.on('deleted', onDeleted);
@@ -96,19 +99,9 @@ export class Metrics {
     return this.connectionCount();
   }
 
-  /** Messages sent, delivered and deleted per queue since this broker started (the counters above). */
-  async totals(): Promise<Map<string, QueueTotals>> {
-    const totals = new Map<string, QueueTotals>();
-    const add = async (counter: Counter<'queue'>, field: keyof QueueTotals) => {
-      for (const { labels, value } of (await counter.get()).values) {
-        const queue = String(labels.queue);
-        let entry = totals.get(queue);
-        if (!entry) totals.set(queue, (entry = { sent: 0, received: 0, deleted: 0 }));
-        entry[field] = value;
-      }
-    };
-    await Promise.all([add(this.sent, 'sent'), add(this.received, 'received'), add(this.deleted, 'deleted')]);
-    return totals;
+  /** Messages sent, delivered and deleted per queue since this broker started (what the spool_messages_*_total counters report). */
+  totals(queue: string): QueueTotals {
+    return this.queueTotals.get(queue) ?? { sent: 0, received: 0, deleted: 0 };
   }
 
   /** Reads every queue's stats from the engine into the gauges (queues deleted since disappear). */
@@ -139,7 +132,28 @@ export class Metrics {
     return new Gauge({ name, help, labelNames: ['queue'] as const, registers: [this.registry] });
   }
 
-  private counter(name: string, help: string): Counter<'queue'> {
-    return new Counter({ name, help, labelNames: ['queue'] as const, registers: [this.registry] });
+  private count(queue: string, field: keyof QueueTotals, n: number): void {
+    let totals = this.queueTotals.get(queue);
+    if (!totals) this.queueTotals.set(queue, (totals = { sent: 0, received: 0, deleted: 0 }));
+    totals[field] += n;
+  }
+
+  /** A per-queue counter that, when scraped, takes what `field` has gained since the last scrape. */
+  private totalCounter(name: string, help: string, field: keyof QueueTotals): void {
+    const queueTotals = this.queueTotals;
+    const reported = new Map<string, number>();
+    new Counter({
+      name,
+      help,
+      labelNames: ['queue'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [queue, totals] of queueTotals) {
+          const gained = totals[field] - (reported.get(queue) ?? 0);
+          if (gained > 0) this.inc({ queue }, gained);
+          reported.set(queue, totals[field]);
+        }
+      },
+    });
   }
 }

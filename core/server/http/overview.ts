@@ -29,7 +29,7 @@ export const overviewRoutes: FastifyPluginAsync<RouteContext & { metrics: Metric
   app.get<{ Querystring: OverviewQuery }>('/v1/overview', { schema: { querystring: overviewQuery } }, async (request) => {
     const { prefix, limit } = request.query;
     const page = await engine.listQueues({ prefix, limit: limit === undefined ? Math.min(DEFAULT_LIMIT, LIMITS.listLimitMax) : Number(limit) });
-    const [stats, totals] = await Promise.all([Promise.all(page.queues.map((q) => engine.stats(q.name).catch(() => null))), metrics.totals()]);
+    const stats = await Promise.all(page.queues.map((q) => engine.stats(q.name).catch(() => null)));
     return {
       time: engine.clock.now(),
       connections: metrics.connections(),
@@ -44,7 +44,7 @@ export const overviewRoutes: FastifyPluginAsync<RouteContext & { metrics: Metric
             stats: s,
             deadLetterQueue: q.attributes.deadLetterPolicy?.deadLetterQueue ?? null,
             consumers: engine.consumerCount(q.name),
-            totals: totals.get(q.name) ?? { sent: 0, received: 0, deleted: 0 },
+            totals: metrics.totals(q.name),
           },
         ];
       }),
