@@ -23,7 +23,7 @@ export class Handover implements Lease {
  * Reserves waiting consumers of `queue` for the ready messages of a batch about to be stored,
  * highest priority first (as a claim would take them), and sets each chosen message's lease.
  * Messages with a dedupId go the usual way: a duplicate is not stored at all. Null when none is
- * handed off (the common case costs no allocation).
+ * handed off.
  */
 export function reserveHandovers(dispatcher: Dispatcher, queue: string, messages: NewMessage[], now: number): Handover[] | null {
   let handovers: Handover[] | null = null;
