@@ -25,18 +25,18 @@ export class TickCork {
 
   /** Call before each send of `bytes`: the sends of this tick go out together once the tick ends. */
   hold(bytes: number): void {
-    if (this.corked) {
-      this.held += bytes;
-      if (this.held < FLUSH_BYTES) return;
-      this.held = bytes;
+    if (!this.corked) {
+      this.corked = true;
+      this.held = 0;
+      this.socket.cork();
+      process.nextTick(this.release);
+    } else if (this.held + bytes >= FLUSH_BYTES) {
+      // What the tick held so far goes now; this send starts the next lot.
       this.socket.uncork();
       this.socket.cork();
-      return;
+      this.held = 0;
     }
-    this.corked = true;
-    this.held = bytes;
-    this.socket.cork();
-    process.nextTick(this.release);
+    this.held += bytes;
   }
 
   private readonly release = (): void => {

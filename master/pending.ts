@@ -37,7 +37,9 @@ export class PendingTask<T = unknown> implements TaskHandle<T> {
   msgId: string | null;
   /** The post's outcome once known (see whenPosted); undefined while it is in flight. */
   private postedAs: string | null | undefined = undefined;
-  private postWaiters: ((msgId: string | null) => void)[] | null = null;
+  // Made when someone waits for the post (a cancel): most tasks never need it.
+  private posted: Promise<string | null> | null = null;
+  private resolvePosted: ((msgId: string | null) => void) | null = null;
   private resolveResult!: (value: T) => void;
   private rejectResult!: (error: Error) => void;
   // Made on the first listener: most tasks have none, and a master may hold tens of thousands.
@@ -66,16 +68,14 @@ export class PendingTask<T = unknown> implements TaskHandle<T> {
   /** Resolves with the msgId once the post is durable (null if it failed, or for a task attached without one). */
   whenPosted(): Promise<string | null> {
     if (this.postedAs !== undefined) return Promise.resolve(this.postedAs);
-    return new Promise((resolve) => (this.postWaiters ??= []).push(resolve));
+    return (this.posted ??= new Promise((resolve) => (this.resolvePosted = resolve)));
   }
 
   /** The post is durable (msgId) or failed (null). Called once; attach() calls it at once. */
   markPosted(msgId: string | null): void {
     if (msgId !== null) this.msgId = msgId;
     this.postedAs = msgId;
-    const waiters = this.postWaiters;
-    this.postWaiters = null;
-    if (waiters) for (const resolve of waiters) resolve(msgId);
+    this.resolvePosted?.(msgId);
   }
 
   on(_event: 'progress', listener: (progress: TaskProgress) => void): this {

@@ -4,7 +4,7 @@
  * rowMode 'array'): building a keyed object per row in the driver cost more than the lease itself.
  */
 import type { QueueAttributes } from '../engine/attributes.js';
-import type { LeasedMessage, QueueRecord } from './store.js';
+import type { LeasedMessage, NewMessage, QueueRecord } from './store.js';
 
 export const MESSAGE_COLUMNS =
   'id, priority, visible_at, enqueue_time, first_dequeue_time, dequeue_count, lease_token, body, attributes, reply_to, correlation_id, source_queue';
@@ -26,6 +26,11 @@ export type MessageTuple = [
 ];
 
 export const STATE = { ready: 0, leased: 1, delayed: 2, kept: 3 } as const;
+
+/** The state a new message is stored in: leased when handed to a waiting consumer, else delayed or ready. */
+export function initialState(message: NewMessage, now: number): number {
+  return message.lease ? STATE.leased : message.visibleAt > now ? STATE.delayed : STATE.ready;
+}
 
 /** Priority first (highest), then age (lowest id). */
 export function deliveryOrder(a: MessageTuple, b: MessageTuple): number {

@@ -125,77 +125,52 @@ describe('complete hands the reply to a waiting consumer', () => {
   }
 
   it('leased at once, a first delivery, and no claim', async () => {
-    const { engine, clock, replies, tasks, claims, close } = await waiting();
-    try {
-      const replyId = await engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'r', correlationId: 'c1' });
-      await until(() => replies.length === 1, 'the reply');
-      expect(replies[0]).toMatchObject({ msgId: replyId, body: 'r', correlationId: 'c1', dequeueCount: 1, enqueueTime: clock.now(), firstDequeueTime: clock.now(), nextVisibleTime: clock.now() + 10_000 });
-      expect(claims()).toBe(1);
-      expect(await engine.stats('results')).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 1 });
-      await engine.delete('results', replies[0]!.receiptHandle);
-      expect(await engine.stats('results')).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 0 });
-    } finally {
-      await close();
-    }
+    const { engine, tasks, expectHandedOff } = await waiting();
+    const replyId = await engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'r', correlationId: 'c1' });
+    await expectHandedOff(replyId, { body: 'r', correlationId: 'c1' });
   });
 
   it('its lease ends like any other: unacked, the reply comes back as its second delivery', async () => {
-    const { engine, clock, replies, tasks, close } = await waiting();
-    try {
-      await engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'r' });
-      await until(() => replies.length === 1, 'the reply');
-      await clock.advance(10_000);
-      await until(() => replies.length === 2, 'the reply again');
-      expect(replies[1]).toMatchObject({ msgId: replies[0]!.msgId, dequeueCount: 2 });
-      await rejectsWith(engine.delete('results', replies[0]!.receiptHandle), 'RECEIPT_HANDLE_STALE');
-    } finally {
-      await close();
-    }
+    const { engine, clock, replies, tasks } = await waiting();
+    await engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'r' });
+    await until(() => replies.length === 1, 'the reply');
+    await clock.advance(10_000);
+    await until(() => replies.length === 2, 'the reply again');
+    expect(replies[1]).toMatchObject({ msgId: replies[0]!.msgId, dequeueCount: 2 });
+    await rejectsWith(engine.delete('results', replies[0]!.receiptHandle), 'RECEIPT_HANDLE_STALE');
   });
 
   it('not beyond the prefetch: without credit the reply waits, ready, until credit returns', async () => {
-    const { engine, replies, tasks, claims, releaseHeld, close } = await waiting({ prefetch: 1, hold: true });
-    try {
-      await engine.send('results', { body: 'holds the only credit' });
-      await until(() => replies.length === 1, 'the first message');
-      await engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'r' });
-      expect(await engine.stats('results')).toMatchObject({ activeMsgNum: 1, inactiveMsgNum: 1 });
-      expect(replies).toHaveLength(1);
-      const before = claims();
-      releaseHeld();
-      await until(() => replies.length === 2, 'the reply');
-      expect(replies[1]).toMatchObject({ body: 'r', dequeueCount: 1 });
-      expect(claims()).toBe(before + 1);
-    } finally {
-      await close();
-    }
+    const { engine, replies, tasks, claims, releaseHeld } = await waiting({ prefetch: 1, hold: true });
+    await engine.send('results', { body: 'holds the only credit' });
+    await until(() => replies.length === 1, 'the first message');
+    await engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'r' });
+    expect(await engine.stats('results')).toMatchObject({ activeMsgNum: 1, inactiveMsgNum: 1 });
+    expect(replies).toHaveLength(1);
+    const before = claims();
+    releaseHeld();
+    await until(() => replies.length === 2, 'the reply');
+    expect(replies[1]).toMatchObject({ body: 'r', dequeueCount: 1 });
+    expect(claims()).toBe(before + 1);
   });
 
   it('a consumer gone before the commit: the reply is given back, ready, its delivery not counted', async () => {
-    const { engine, consumer, replies, tasks, beforeStore, close } = await waiting();
-    try {
-      beforeStore(() => consumer.close());
-      await engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'r' });
-      await until(async () => (await engine.stats('results')).activeMsgNum === 1, 'the reply given back');
-      expect(replies).toHaveLength(0);
-      expect(await engine.receive('results')).toMatchObject({ body: 'r', dequeueCount: 1 });
-    } finally {
-      await close();
-    }
+    const { engine, consumer, replies, tasks, beforeStore } = await waiting();
+    beforeStore(() => consumer.close());
+    await engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'r' });
+    await until(async () => (await engine.stats('results')).activeMsgNum === 1, 'the reply given back');
+    expect(replies).toHaveLength(0);
+    expect(await engine.receive('results')).toMatchObject({ body: 'r', dequeueCount: 1 });
   });
 
   it('a refused complete frees the credit it set aside', async () => {
-    const { engine, replies, tasks, close } = await waiting({ prefetch: 1 });
-    try {
-      await engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'r1' });
-      await until(() => replies.length === 1, 'the first reply');
-      await engine.delete('results', replies[0]!.receiptHandle);
-      await rejectsWith(engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'again' }), 'RECEIPT_HANDLE_STALE');
-      await engine.complete('tasks', tasks[1].receiptHandle, { queue: 'results', body: 'r2' });
-      await until(() => replies.length === 2, 'the second reply');
-      expect(replies[1]!.body).toBe('r2');
-    } finally {
-      await close();
-    }
+    const { engine, replies, tasks } = await waiting({ prefetch: 1 });
+    await engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'r1' });
+    await until(() => replies.length === 1, 'the first reply');
+    await engine.delete('results', replies[0]!.receiptHandle);
+    await rejectsWith(engine.complete('tasks', tasks[0].receiptHandle, { queue: 'results', body: 'again' }), 'RECEIPT_HANDLE_STALE');
+    await engine.complete('tasks', tasks[1].receiptHandle, { queue: 'results', body: 'r2' });
+    await until(() => replies.length === 2, 'the second reply');
+    expect(replies[1]!.body).toBe('r2');
   });
 });

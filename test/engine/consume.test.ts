@@ -249,67 +249,46 @@ describe('messages claimed for a consumer that left', () => {
  */
 describe('a send hands messages to a waiting consumer', () => {
   it('leased at once, a first delivery, and no claim', async () => {
-    const { engine, clock, received, claims, close } = await waitingConsumer('q');
-    try {
-      const msgId = await engine.send('q', { body: 'm', attributes: { k: 'v' } });
-      await until(() => received.length === 1, 'the message');
-      expect(received[0]).toMatchObject({ msgId, body: 'm', attributes: { k: 'v' }, dequeueCount: 1, firstDequeueTime: clock.now(), nextVisibleTime: clock.now() + 10_000 });
-      expect(claims()).toBe(1);
-      expect(await engine.stats('q')).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 1 });
-      await engine.delete('q', received[0]!.receiptHandle);
-      expect(await engine.stats('q')).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 0 });
-    } finally {
-      await close();
-    }
+    const { engine, expectHandedOff } = await waitingConsumer('q');
+    const msgId = await engine.send('q', { body: 'm', attributes: { k: 'v' } });
+    await expectHandedOff(msgId, { body: 'm', attributes: { k: 'v' } });
   });
 
   it('a batch beyond the credit: the highest priorities are handed over, the rest claimed after them', async () => {
-    const { engine, received, releaseHeld, close } = await waitingConsumer('q', { prefetch: 2, hold: true });
-    try {
-      await engine.sendBatch('q', [
-        { body: 'p0', priority: 0 },
-        { body: 'p5 first', priority: 5 },
-        { body: 'p1', priority: 1 },
-        { body: 'p5 second', priority: 5 },
-      ]);
-      await until(() => received.length === 2, 'two messages');
-      expect(received.map((m) => m.body)).toEqual(['p5 first', 'p5 second']);
-      expect(await engine.stats('q')).toMatchObject({ activeMsgNum: 2, inactiveMsgNum: 2 });
-      releaseHeld();
-      await until(() => received.length === 4, 'the other two');
-      expect(received.slice(2).map((m) => m.body)).toEqual(['p1', 'p0']);
-    } finally {
-      await close();
-    }
+    const { engine, received, releaseHeld } = await waitingConsumer('q', { prefetch: 2, hold: true });
+    await engine.sendBatch('q', [
+      { body: 'p0', priority: 0 },
+      { body: 'p5 first', priority: 5 },
+      { body: 'p1', priority: 1 },
+      { body: 'p5 second', priority: 5 },
+    ]);
+    await until(() => received.length === 2, 'two messages');
+    expect(received.map((m) => m.body)).toEqual(['p5 first', 'p5 second']);
+    expect(await engine.stats('q')).toMatchObject({ activeMsgNum: 2, inactiveMsgNum: 2 });
+    releaseHeld();
+    await until(() => received.length === 4, 'the other two');
+    expect(received.slice(2).map((m) => m.body)).toEqual(['p1', 'p0']);
   });
 
   it('a message with a dedupId is claimed as usual, and its duplicate stores nothing', async () => {
-    const { engine, received, claims, close } = await waitingConsumer('q');
-    try {
-      const first = await engine.send('q', { body: 'once', dedupId: 'd1' });
-      await until(() => received.length === 1, 'the message');
-      expect(claims()).toBeGreaterThan(1);
-      expect(await engine.send('q', { body: 'once', dedupId: 'd1' })).toBe(first);
-      expect(await engine.stats('q')).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 1 });
-      expect(received).toHaveLength(1);
-    } finally {
-      await close();
-    }
+    const { engine, received, claims } = await waitingConsumer('q');
+    const first = await engine.send('q', { body: 'once', dedupId: 'd1' });
+    await until(() => received.length === 1, 'the message');
+    expect(claims()).toBeGreaterThan(1);
+    expect(await engine.send('q', { body: 'once', dedupId: 'd1' })).toBe(first);
+    expect(await engine.stats('q')).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 1 });
+    expect(received).toHaveLength(1);
   });
 
   it('a refused send frees the credit it set aside', async () => {
-    const { engine, received, close } = await waitingConsumer('q', { prefetch: 2, hold: true });
-    try {
-      await engine.setQueueAttributes('q', { maxMsgHeapNum: 1 });
-      await engine.send('q', { body: 'fills the backlog' });
-      await until(() => received.length === 1, 'the first message');
-      await rejectsWith(engine.send('q', { body: 'no room' }), 'BACKLOG_FULL');
-      await engine.delete('q', received[0]!.receiptHandle);
-      await engine.send('q', { body: 'room again' });
-      await until(() => received.length === 2, 'the second message');
-      expect(received[1]!.body).toBe('room again');
-    } finally {
-      await close();
-    }
+    const { engine, received } = await waitingConsumer('q', { prefetch: 2, hold: true });
+    await engine.setQueueAttributes('q', { maxMsgHeapNum: 1 });
+    await engine.send('q', { body: 'fills the backlog' });
+    await until(() => received.length === 1, 'the first message');
+    await rejectsWith(engine.send('q', { body: 'no room' }), 'BACKLOG_FULL');
+    await engine.delete('q', received[0]!.receiptHandle);
+    await engine.send('q', { body: 'room again' });
+    await until(() => received.length === 2, 'the second message');
+    expect(received[1]!.body).toBe('room again');
   });
 });

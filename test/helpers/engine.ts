@@ -41,8 +41,7 @@ export function testStore(path = freshLocation()): Store {
 export function testEngine(options: { path?: string; clock?: FakeClock; sweepIntervalMs?: number } = {}): TestEngine {
   const path = options.path ?? freshLocation();
   const clock = options.clock ?? new FakeClock();
-  const engine = new Engine({ store: testStore(path), clock, sweepIntervalMs: options.sweepIntervalMs ?? 1000 });
-  cleanups.push(() => engine.close());
+  const engine = closeAfterTest(new Engine({ store: testStore(path), clock, sweepIntervalMs: options.sweepIntervalMs ?? 1000 }));
   return {
     engine,
     clock,
@@ -55,6 +54,12 @@ export function testEngine(options: { path?: string; clock?: FakeClock; sweepInt
 }
 
 const cleanups: (() => unknown)[] = [];
+
+/** Closes `engine` after the current test (closing it earlier is fine too). */
+export function closeAfterTest(engine: Engine): Engine {
+  cleanups.push(() => engine.close());
+  return engine;
+}
 
 /** This test file's PostgreSQL database (postgres project only). */
 let database: { name: string; url: string } | null = null;

@@ -4,8 +4,9 @@
  * completes can run a hook on their way to the store (after the engine's handoff decision, before
  * the commit); with a push consumer waiting on that queue, empty.
  */
+import { expect } from 'vitest';
 import { Engine, FakeClock, type ReceivedMessage } from '../../core/index.js';
-import { testStore } from './engine.js';
+import { closeAfterTest, testStore } from './engine.js';
 import { until } from './expect.js';
 
 export interface WaitingOptions {
@@ -35,7 +36,7 @@ export async function waitingConsumer(queue: string, options: WaitingOptions = {
     return enqueue(...args);
   };
   const clock = new FakeClock();
-  const engine = new Engine({ store, clock });
+  const engine = closeAfterTest(new Engine({ store, clock }));
   await engine.createQueue(queue, { visibilityTimeout: 10 });
   const received: ReceivedMessage[] = [];
   const held: (() => void)[] = [];
@@ -56,6 +57,18 @@ export async function waitingConsumer(queue: string, options: WaitingOptions = {
     releaseHeld: () => held.splice(0).forEach((resolve) => resolve()),
     /** Runs `fn` when the next sends and completes reach the store. */
     beforeStore: (fn: () => void) => (beforeStore = fn),
-    close: () => engine.close(),
+    /**
+     * The first message the consumer got (`fields` and its msgId) was handed off: its first
+     * delivery, leased since the send, found by no claim; deleting it leaves the queue empty.
+     */
+    async expectHandedOff(msgId: string, fields: Partial<ReceivedMessage>): Promise<void> {
+      await until(() => received.length === 1, 'the message');
+      const now = clock.now();
+      expect(received[0]).toMatchObject({ ...fields, msgId, dequeueCount: 1, enqueueTime: now, firstDequeueTime: now, nextVisibleTime: now + 10_000 });
+      expect(claims).toBe(1);
+      expect(await engine.stats(queue)).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 1 });
+      await engine.delete(queue, received[0]!.receiptHandle);
+      expect(await engine.stats(queue)).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 0 });
+    },
   };
 }

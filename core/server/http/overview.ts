@@ -1,11 +1,10 @@
 /**
  * `GET /v1/overview`: every queue (up to `limit`, by name, optionally by prefix) with its stats,
  * its dead-letter link, its consumers on this broker and the messages sent, delivered and deleted
- * through this broker since it started, in one response: what the dashboard (`GET /dashboard`) polls, and a quick look for
- * scripts. Rates are the difference between two overviews.
+ * through this broker since it started, in one response: what the dashboard (`GET /dashboard`)
+ * polls, and a quick look for scripts. Rates are the difference between two overviews.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { LIMITS } from '../../limits.js';
 import type { Metrics } from '../metrics.js';
 import type { RouteContext } from './context.js';
 
@@ -28,7 +27,7 @@ const overviewQuery = {
 export const overviewRoutes: FastifyPluginAsync<RouteContext & { metrics: Metrics }> = async (app, { engine, metrics }) => {
   app.get<{ Querystring: OverviewQuery }>('/v1/overview', { schema: { querystring: overviewQuery } }, async (request) => {
     const { prefix, limit } = request.query;
-    const page = await engine.listQueues({ prefix, limit: limit === undefined ? Math.min(DEFAULT_LIMIT, LIMITS.listLimitMax) : Number(limit) });
+    const page = await engine.listQueues({ prefix, limit: limit === undefined ? DEFAULT_LIMIT : Number(limit) });
     const stats = await Promise.all(page.queues.map((q) => engine.stats(q.name).catch(() => null)));
     return {
       time: engine.clock.now(),

@@ -11,7 +11,7 @@ import type { NewMessage } from '../store.js';
 import { checkBacklog, planDedup } from '../rules.js';
 import type { Client } from './connection.js';
 import type { QueueRow } from '../rows.js';
-import { STATE } from '../rows.js';
+import { initialState } from '../rows.js';
 import { SpoolError } from '../../errors.js';
 
 /** One send call (enqueue) of a batch (tick-batch.ts). */
@@ -129,7 +129,7 @@ export async function insertMessages(c: Client, queueId: number, messages: NewMe
       queueId,
       now,
       sourceQueue,
-      messages.map((m) => (m.lease ? STATE.leased : m.visibleAt > now ? STATE.delayed : STATE.ready)),
+      messages.map((m) => initialState(m, now)),
       messages.map((m) => m.priority),
       messages.map((m) => m.lease?.leaseUntil ?? m.visibleAt),
       messages.map((m) => Buffer.from(m.body, 'utf8')),

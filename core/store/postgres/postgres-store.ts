@@ -19,7 +19,7 @@ import { enqueue, enqueueTogether, type EnqueueCall } from './enqueue.js';
 import { Expiry } from './expiry.js';
 import { Leases, type AckCall, type CompleteCall } from './lease.js';
 import { migrate } from './migrate.js';
-import { toRecord, type QueueRow } from '../rows.js';
+import { initialState, STATE, toRecord, type QueueRow } from '../rows.js';
 import { queueNotFound } from '../rules.js';
 import { QueueDirectory } from './queues.js';
 import { rewind, stats } from './queue-state.js';
@@ -344,5 +344,5 @@ function describe(connectionString: string): string {
 
 /** Stored ready to claim: neither delayed nor already leased to a waiting consumer. */
 function readyNow(message: NewMessage, now: number): boolean {
-  return message.lease === null && message.visibleAt <= now;
+  return initialState(message, now) === STATE.ready;
 }

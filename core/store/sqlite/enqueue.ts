@@ -9,24 +9,20 @@ import { checkBacklog } from '../rules.js';
 import type { NewMessage } from '../store.js';
 import type { QueueCounts } from './counts.js';
 import type { QueueRow } from './queues.js';
-import { STATE } from '../rows.js';
+import { initialState } from '../rows.js';
 
-type InsertParams = [number, number, number, number, number, string, string | null, string | null, string | null, string | null];
+type InsertParams = [number, number, number, number, number, string, string | null, string | null, string | null, string | null, number | null, number, number | null];
 
 export class MessageWriter {
   private readonly insert: Statement<InsertParams>;
-  private readonly insertLeasedStmt: Statement<[number, number, number, number, string, string | null, string | null, string | null, number, number]>;
   private readonly findDedup: Statement<[number, string, number], { msg_id: number }>;
   private readonly saveDedup: Statement<[number, string, number, number]>;
 
   constructor(db: Database, private readonly counts: QueueCounts) {
     this.insert = db.prepare(
-      `INSERT INTO messages (queue_id, state, priority, visible_at, enqueue_time, body, attributes, reply_to, correlation_id, source_queue)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.insertLeasedStmt = db.prepare(
-      `INSERT INTO messages (queue_id, state, priority, visible_at, enqueue_time, body, attributes, reply_to, correlation_id, lease_token, dequeue_count, first_dequeue_time)
-       VALUES (?, ${STATE.leased}, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+      `INSERT INTO messages (queue_id, state, priority, visible_at, enqueue_time, body, attributes, reply_to, correlation_id, source_queue,
+         lease_token, dequeue_count, first_dequeue_time)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.findDedup = db.prepare('SELECT msg_id FROM dedup WHERE queue_id = ? AND dedup_id = ? AND expires_at > ?');
     this.saveDedup = db.prepare('INSERT OR REPLACE INTO dedup (queue_id, dedup_id, msg_id, expires_at) VALUES (?, ?, ?, ?)');
@@ -77,24 +73,19 @@ export class MessageWriter {
     return { ids, count };
   }
 
-  /** Inserts one message without the backlog check (replies, dead-letter notices). */
+  /**
+   * Inserts one message without the backlog check (replies, dead-letter notices). A message with a
+   * lease is stored leased: delivered once, as if claimed at `now`.
+   */
   insertOne(queueId: number, message: NewMessage, now: number, sourceQueue: string | null): number {
-    if (message.lease) return this.insertLeased(queueId, message, now);
-    const state = message.visibleAt > now ? STATE.delayed : STATE.ready;
+    const state = initialState(message, now);
+    const { lease } = message;
     const attributes = message.attributes === null ? null : JSON.stringify(message.attributes);
-    const { lastInsertRowid } = this.insert.run(queueId, state, message.priority, message.visibleAt, now, message.body, attributes, message.replyTo, message.correlationId, sourceQueue);
-    this.counts.add(queueId, state);
-    return Number(lastInsertRowid);
-  }
-
-  /** Inserts a message already leased (message.lease): delivered once, as if claimed at `now`. */
-  private insertLeased(queueId: number, message: NewMessage, now: number): number {
-    const lease = message.lease!;
-    const attributes = message.attributes === null ? null : JSON.stringify(message.attributes);
-    const { lastInsertRowid } = this.insertLeasedStmt.run(
-      queueId, message.priority, lease.leaseUntil, now, message.body, attributes, message.replyTo, message.correlationId, lease.leaseToken, now,
+    const { lastInsertRowid } = this.insert.run(
+      queueId, state, message.priority, lease ? lease.leaseUntil : message.visibleAt, now, message.body, attributes, message.replyTo, message.correlationId, sourceQueue,
+      lease ? lease.leaseToken : null, lease ? 1 : 0, lease ? now : null,
     );
-    this.counts.add(queueId, STATE.leased);
+    this.counts.add(queueId, state);
     return Number(lastInsertRowid);
   }
 }
