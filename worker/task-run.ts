@@ -262,6 +262,24 @@ export class TaskRun implements ContextHost {
     return Date.now() - this.started;
   }
 
+  /**
+   * Ends the task with `reply`: complete (ack + reply in one commit), or ack when there is no
+   * replyTo. A reply queue that no longer exists (its master is gone for good, as `spool run`'s
+   * after it exits) has nobody to read the reply: ack, and say the reply was dropped. Kept leased,
+   * the task would run again at every lease expiry.
+   */
+  private async answer(reply: TaskReply): Promise<void> {
+    const replyTo = this.delivery.replyTo;
+    if (!replyTo) return this.delivery.ack();
+    try {
+      await this.delivery.complete({ queue: replyTo, body: encodeReply(reply), correlationId: this.taskId });
+    } catch (err) {
+      if (!(err instanceof SpoolError && err.code === 'REPLY_QUEUE_NOT_FOUND')) throw err;
+      this.deps.log.warn(`reply queue ${replyTo} does not exist: ${reply.type} reply dropped`, this.fields);
+      await this.delivery.ack();
+    }
+  }
+
   /** Runs a settling verb; a lease found gone turns into 'lost'. */
   private async settle(verb: () => Promise<unknown>, outcome: TaskOutcome): Promise<TaskOutcome> {
     try {
@@ -274,18 +292,11 @@ export class TaskRun implements ContextHost {
   }
 
   private async complete(result: unknown): Promise<TaskOutcome> {
-    const replyTo = this.delivery.replyTo;
     let outcome: TaskOutcome;
     try {
-      outcome = await this.settle(
-        () =>
-          replyTo
-            ? this.delivery.complete({ queue: replyTo, body: encodeReply({ v: 1, type: 'result', taskId: this.taskId, attempt: this.attempt, result: result ?? null }), correlationId: this.taskId })
-            : this.delivery.ack(),
-        'completed',
-      );
+      outcome = await this.settle(() => this.answer({ v: 1, type: 'result', taskId: this.taskId, attempt: this.attempt, result: result ?? null }), 'completed');
     } catch (err) {
-      // The reply itself was refused (too large, not JSON, the reply queue is gone): a final failure the master can see.
+      // The reply itself was refused (too large, not JSON): a final failure the master can see.
       return this.fail(toError(err), 'reply-rejected');
     }
     if (outcome === 'completed') this.deps.events.fire('completed', { ...this.base, durationMs: this.elapsed, result });
@@ -304,14 +315,7 @@ export class TaskRun implements ContextHost {
   }
 
   private async cancelled(): Promise<TaskOutcome> {
-    const replyTo = this.delivery.replyTo;
-    const outcome = await this.settle(
-      () =>
-        replyTo
-          ? this.delivery.complete({ queue: replyTo, body: encodeReply({ v: 1, type: 'cancelled', taskId: this.taskId, attempt: this.attempt }), correlationId: this.taskId })
-          : this.delivery.ack(),
-      'cancelled',
-    );
+    const outcome = await this.settle(() => this.answer({ v: 1, type: 'cancelled', taskId: this.taskId, attempt: this.attempt }), 'cancelled');
     if (outcome === 'cancelled') this.deps.events.fire('cancelled', { ...this.base, durationMs: this.elapsed });
     return outcome;
   }
@@ -322,14 +326,7 @@ export class TaskRun implements ContextHost {
    * reply: a crash between them leaves the failure reported and no copy.
    */
   private async fail(error: Error, reason: FailureReason): Promise<TaskOutcome> {
-    const replyTo = this.delivery.replyTo;
-    const outcome = await this.settle(
-      () =>
-        replyTo
-          ? this.delivery.complete({ queue: replyTo, body: encodeReply({ v: 1, type: 'failure', taskId: this.taskId, attempt: this.attempt, error: toTaskError(error) }), correlationId: this.taskId })
-          : this.delivery.ack(),
-      'failed',
-    );
+    const outcome = await this.settle(() => this.answer({ v: 1, type: 'failure', taskId: this.taskId, attempt: this.attempt, error: toTaskError(error) }), 'failed');
     if (outcome !== 'failed') return outcome;
     await this.copyToDeadLetterQueue(error);
     this.deps.log.warn(`task failed for good (${reason}): ${error.message}`, this.fields);

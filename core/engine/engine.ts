@@ -347,13 +347,18 @@ export class Engine {
   /**
    * Deletes a leased message and sends `reply` to `reply.queue` in one commit, only if the lease is
    * current (else RECEIPT_HANDLE_STALE, and nothing is sent). Resolves with the reply's msgId.
+   * A missing reply queue is REPLY_QUEUE_NOT_FOUND, and the lease is left as it was.
    */
   async complete(queue: string, receiptHandle: string, reply: ReplyInput): Promise<string> {
     await this.getQueue(queue);
     const receipt = decodeReceipt(receiptHandle);
     if (typeof reply !== 'object' || reply === null) throw new SpoolError('INVALID_PARAMETER', 'reply must be an object with queue and body');
     const { queue: replyQueue, ...message } = reply;
-    const target = await this.getQueue(checkQueueName(replyQueue, 'reply queue'));
+    const target = await this.getQueue(checkQueueName(replyQueue, 'reply queue')).catch((err: unknown) => {
+      // Its own code: the lease is still current, and whoever holds it must not take this for a lost one.
+      if (err instanceof SpoolError && err.code === 'QUEUE_NOT_FOUND') throw new SpoolError('REPLY_QUEUE_NOT_FOUND', `reply queue ${JSON.stringify(replyQueue)} does not exist`);
+      throw err;
+    });
     const now = this.clock.now();
     const newMessage = toNewMessage(message, target.attributes, now);
     const [msgId] = await this.storeFor(replyQueue, [newMessage], now, () => this.store.complete(queue, receipt, { queue: replyQueue, message: newMessage }, now).then(inList));

@@ -41,9 +41,10 @@ describe('complete', () => {
     expect((await engine.stats('results')).activeMsgNum).toBe(0);
   });
 
-  it('with a missing reply queue fails with QUEUE_NOT_FOUND and the message stays leased', async () => {
+  it('with a missing reply queue fails with REPLY_QUEUE_NOT_FOUND and the message stays leased', async () => {
     const { engine, clock, task } = await setup();
-    await rejectsWith(engine.complete('tasks', task.receiptHandle, { queue: 'gone', body: 'x' }), 'QUEUE_NOT_FOUND');
+    await rejectsWith(engine.complete('tasks', task.receiptHandle, { queue: 'gone', body: 'x' }), 'REPLY_QUEUE_NOT_FOUND');
+    await rejectsWith(engine.complete('nowhere', task.receiptHandle, { queue: 'results', body: 'x' }), 'QUEUE_NOT_FOUND');
     expect(await engine.stats('tasks')).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 1 });
     await clock.advance(9_999);
     expect(await engine.receive('tasks')).toBeNull();

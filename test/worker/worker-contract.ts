@@ -161,6 +161,31 @@ export function workerContract(kind: string, setup: () => Promise<WorkerFixture>
       expect((await f.client.getQueue(TASKS)).stats).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 0 });
     });
 
+    it('acks a task whose reply queue is gone, so it does not run again at every lease expiry', async () => {
+      const f = await fixture();
+      let calls = 0;
+      const worker = await start(f, {
+        leaseMs: 1000,
+        handlers: {
+          work: () => ++calls,
+          fatal: () => {
+            throw new UnrecoverableError('no');
+          },
+        },
+      });
+      const outcomes: string[] = [];
+      worker.events.on('completed', () => outcomes.push('completed'));
+      worker.events.on('failed', () => outcomes.push('failed'));
+      worker.events.on('lost', () => outcomes.push('lost'));
+      await postTask(f.client, 'work', null, { replyTo: 'master-that-left' });
+      await postTask(f.client, 'fatal', null, { replyTo: 'master-that-left' });
+      await eventually(() => outcomes.length === 2);
+      expect(outcomes.sort()).toEqual(['completed', 'failed']);
+      expect((await f.client.getQueue(TASKS)).stats).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 0 });
+      await sleep(1500); // past the lease: a task left leased would be delivered again
+      expect(calls).toBe(1);
+    });
+
     it('heartbeats keep a task longer than leaseMs from being redelivered', async () => {
       const f = await fixture();
       let calls = 0;
