@@ -5,6 +5,7 @@
 import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/engine.js';
 import { SpoolError } from '../errors.js';
+import { TOO_MANY_CONNECTIONS_MESSAGE, acceptedOverLimit, limitConnections } from './connection-limit.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Metrics } from './metrics.js';
 import type { LogLevel, ServerLimits } from './options.js';
@@ -55,13 +56,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
     schemaErrorFormatter: formatSchemaError,
     frameworkErrors: frameworkErrorHandler,
   });
-  app.server.maxConnections = limits.maxConnections;
+  limitConnections(app.server, limits.maxConnections);
 
   registerJsonBody(app);
   registerErrorHandling(app);
 
-  app.addHook('onRequest', async () => {
+  app.addHook('onRequest', async (request, reply) => {
     if (lifecycle.closing) throw new SpoolError('CLOSED', 'the server is closing');
+    if (acceptedOverLimit(request.raw.socket)) {
+      reply.header('connection', 'close');
+      throw new SpoolError('TOO_MANY_CONNECTIONS', TOO_MANY_CONNECTIONS_MESSAGE);
+    }
   });
   app.addHook('onSend', async (_request, reply) => {
     // Keep-alive connections must not outlive close(): each answers its last request and ends.

@@ -74,7 +74,6 @@ export async function startServer(input: StartServerOptions = {}): Promise<Spool
       keepLeasesOnClose: options.keepLeasesOnClose,
       pingIntervalMs: options.limits.wsPingIntervalMs,
       highWaterMarkBytes: options.limits.wsHighWaterMarkBytes,
-      maxConnections: options.limits.maxConnections,
     });
     metrics.countConnectionsWith(() => ws.connectionCount());
     cleanups.push(() => closeHttp(app.server, app.close(), options.limits.shutdownTimeoutMs));

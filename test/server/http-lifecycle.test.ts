@@ -1,5 +1,8 @@
 /** Starting and closing the broker: graceful close, long polls, disconnects, ownership of the engine. */
+import { once } from 'node:events';
+import { get as httpGet } from 'node:http';
 import { describe, expect, test } from 'vitest';
+import { WebSocket } from 'ws';
 import { openEngine } from '../../core/index.js';
 import { resolveServerOptions } from '../../core/server/options.js';
 import { startServer } from '../../core/server/server.js';
@@ -123,5 +126,48 @@ describe('long polls and clients that go away', () => {
     await api(url, 'POST', '/v1/queues/jobs/messages', { messages: [1, 2, 3, 4].map((i) => ({ body: `m${i}` })) });
     const bodies = (await Promise.all(polls)).flatMap((r) => r.body.messages.map((m: { body: string }) => m.body));
     expect(bodies.sort()).toEqual(['m1', 'm2', 'm3', 'm4']);
+  });
+});
+
+describe('the connection limit', () => {
+  /** One request on a connection of its own (no keep-alive pool), so each counts against the limit. */
+  function getOnNewConnection(url: string): Promise<{ status: number; connection: string | undefined; body: string }> {
+    return new Promise((resolve, reject) => {
+      httpGet(url, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body }));
+      }).on('error', reject);
+    });
+  }
+
+  function upgradeStatus(url: string): Promise<number> {
+    const ws = new WebSocket(url);
+    return new Promise((resolve, reject) => {
+      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode!));
+      ws.once('open', () => resolve(101));
+      ws.once('error', reject);
+    }).finally(() => ws.terminate()) as Promise<number>;
+  }
+
+  test('answers connections beyond limits.maxConnections with 503 TOO_MANY_CONNECTIONS, HTTP and WebSocket alike', async () => {
+    const { url, server } = await startTestServer({ limits: { maxConnections: 2 } });
+    const wsUrl = `${url.replace('http', 'ws')}/v1/ws`;
+    const held = [new WebSocket(wsUrl), new WebSocket(wsUrl)];
+    await Promise.all(held.map((ws) => once(ws, 'open')));
+
+    const refused = await getOnNewConnection(`${url}/healthz`);
+    expect(refused.status).toBe(503);
+    expect(refused.connection).toBe('close');
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'TOO_MANY_CONNECTIONS' } });
+    expect(await upgradeStatus(wsUrl)).toBe(503);
+
+    held[0]!.close();
+    await once(held[0]!, 'close');
+    await sleep(50); // the server sees the close
+    expect((await getOnNewConnection(`${url}/healthz`)).status).toBe(200);
+    held[1]!.close();
+    await server.close();
   });
 });

@@ -7,6 +7,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Engine } from '../../engine/engine.js';
+import { TOO_MANY_CONNECTIONS_MESSAGE, acceptedOverLimit } from '../connection-limit.js';
 import { Connection } from './connection.js';
 import { Liveness } from './liveness.js';
 import { resolveWebSocketOptions, type WebSocketOptions } from './options.js';
@@ -45,6 +46,7 @@ export function attachWebSocket(server: Server, engine: Engine, options: WebSock
       return;
     }
     if (closing) return refuse(socket, 503, 'CLOSED', 'the server is shutting down');
+    if (acceptedOverLimit(socket)) return refuse(socket, 503, 'TOO_MANY_CONNECTIONS', TOO_MANY_CONNECTIONS_MESSAGE);
     if (connections.size >= resolved.maxConnections) {
       return refuse(socket, 503, 'TOO_MANY_CONNECTIONS', `the server allows ${resolved.maxConnections} WebSocket connections`);
     }
