@@ -33,6 +33,7 @@ export class Metrics {
   // Counted per engine event in a plain map (a hot path: several events per message) and handed
   // to the Prometheus counters when they are scraped.
   private readonly queueTotals = new Map<string, QueueTotals>();
+  private readonly totalCounters: { counter: Counter<'queue'>; reported: Map<string, number> }[] = [];
   private readonly requests = new Counter({
     name: 'spool_http_requests_total',
     help: 'HTTP requests answered, by route template and status',
@@ -104,8 +105,9 @@ export class Metrics {
     return this.queueTotals.get(queue) ?? { sent: 0, received: 0, deleted: 0 };
   }
 
-  /** Reads every queue's stats from the engine into the gauges (queues deleted since disappear). */
+  /** Reads every queue's stats from the engine into the gauges; queues deleted since disappear, counters included. */
   async refresh(engine: Engine): Promise<void> {
+    const counted = [...this.queueTotals.keys()];
     const queues: QueueRecord[] = [];
     for (let offset = 0; ; offset += PAGE) {
       const page = await engine.listQueues({ offset, limit: PAGE });
@@ -115,6 +117,8 @@ export class Metrics {
     const stats = await Promise.all(queues.map((q) => engine.stats(q.name).catch(() => null)));
     const targets = new Set(queues.flatMap((q) => (q.attributes.deadLetterPolicy ? [q.attributes.deadLetterPolicy.deadLetterQueue] : [])));
     const now = engine.clock.now();
+    const names = new Set(queues.map((q) => q.name));
+    for (const queue of counted) if (!names.has(queue)) this.forgetTotals(queue);
     for (const gauge of [this.depth, this.inFlight, this.delayed, this.oldestAge, this.deadLetters]) gauge.reset();
     this.queueCount.set(queues.length);
     queues.forEach(({ name: queue }, i) => {
@@ -138,11 +142,20 @@ export class Metrics {
     totals[field] += n;
   }
 
+  /** A deleted queue's series would otherwise stay in every scrape (one per `spool run`'s reply queue). */
+  private forgetTotals(queue: string): void {
+    this.queueTotals.delete(queue);
+    for (const { counter, reported } of this.totalCounters) {
+      counter.remove({ queue });
+      reported.delete(queue);
+    }
+  }
+
   /** A per-queue counter that, when scraped, takes what `field` has gained since the last scrape. */
   private totalCounter(name: string, help: string, field: keyof QueueTotals): void {
     const queueTotals = this.queueTotals;
     const reported = new Map<string, number>();
-    new Counter({
+    const counter = new Counter({
       name,
       help,
       labelNames: ['queue'] as const,
@@ -155,5 +168,6 @@ export class Metrics {
         }
       },
     });
+    this.totalCounters.push({ counter, reported });
   }
 }

@@ -68,12 +68,23 @@ describe('GET /metrics', () => {
     await once(ws, 'close');
   });
 
-  test('a deleted queue leaves the gauges', async () => {
+  test('a deleted queue leaves the gauges and the message counters', async () => {
     const { url } = await startTestServer();
     await api(url, 'POST', '/v1/queues', { name: 'gone' });
-    expect(sample((await api(url, 'GET', '/metrics')).body, 'spool_queue_depth{queue="gone"}')).toBe(0);
+    await api(url, 'POST', '/v1/queues', { name: 'kept' });
+    for (const queue of ['gone', 'kept']) await api(url, 'POST', `/v1/queues/${queue}/messages`, { body: 'm' });
+    const before = (await api(url, 'GET', '/metrics')).body;
+    expect(sample(before, 'spool_queue_depth{queue="gone"}')).toBe(1);
+    expect(sample(before, 'spool_messages_sent_total{queue="gone"}')).toBe(1);
     await api(url, 'DELETE', '/v1/queues/gone');
-    expect(sample((await api(url, 'GET', '/metrics')).body, 'spool_queue_depth{queue="gone"}')).toBeUndefined();
+    const after = (await api(url, 'GET', '/metrics')).body;
+    expect(sample(after, 'spool_queue_depth{queue="gone"}')).toBeUndefined();
+    expect(after).not.toContain('queue="gone"');
+    expect(sample(after, 'spool_messages_sent_total{queue="kept"}')).toBe(1);
+    // Made again, the queue counts from zero.
+    await api(url, 'POST', '/v1/queues', { name: 'gone' });
+    await api(url, 'POST', '/v1/queues/gone/messages', { body: 'm' });
+    expect(sample((await api(url, 'GET', '/metrics')).body, 'spool_messages_sent_total{queue="gone"}')).toBe(1);
   });
 
   test('two servers in one process keep separate metrics', async () => {
