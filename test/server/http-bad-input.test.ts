@@ -52,6 +52,7 @@ const cases: Case[] = [
   { name: 'a body over the route limit', path: RECEIVE, body: `{"max": 1, "pad": "${'x'.repeat(3 * MiB)}"}`, status: 413, code: 'REQUEST_TOO_LARGE' },
   { name: 'a send over the send limit', path: SEND, body: `{"body": "${'x'.repeat(21 * MiB)}"}`, status: 413, code: 'REQUEST_TOO_LARGE' },
   { name: 'text/plain', body: 'name=jobs', headers: { 'content-type': 'text/plain' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  { name: 'JSON declared in another charset', body: '{"name": "jobs"}', headers: { 'content-type': 'application/json; charset=latin1' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   { name: 'form encoding', body: 'name=jobs', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   { name: 'bad percent-encoding in the path', method: 'GET', path: '/v1/queues/%E0%A4%A', status: 400, code: 'INVALID_PARAMETER' },
   { name: 'a NUL in the queue name', method: 'GET', path: '/v1/queues/a%00b', status: 400, code: 'INVALID_NAME' },
@@ -76,6 +77,13 @@ describe('bad input', () => {
     expect(reply.body.error).toEqual({ code, message: expect.any(String) });
     expect(reply.body.error.message.length).toBeLessThan(1000);
     expect((await api(server.url, 'GET', '/healthz')).status).toBe(200);
+  });
+
+  test('a UTF-8 charset parameter, in any spelling, is accepted', async () => {
+    for (const [i, charset] of ['utf-8', 'UTF-8', 'utf8', '"utf-8"'].entries()) {
+      const reply = await api(server.url, 'POST', '/v1/queues', { name: `charset-${i}` }, { 'content-type': `application/json; charset=${charset}` });
+      expect(reply.status).toBe(201);
+    }
   });
 
   test('a chunked body over the limit is cut off with 413 while it streams', async () => {

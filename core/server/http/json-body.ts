@@ -1,5 +1,5 @@
 /**
- * The one body parser: JSON in UTF-8. Invalid UTF-8 is refused (decoding it would silently turn
+ * The one body parser: JSON in UTF-8 (another declared charset is 415). Invalid UTF-8 is refused (decoding it would silently turn
  * bytes into U+FFFD and change a message body), and so are `__proto__` keys and
  * `constructor.prototype` (fastify's secure-json-parse). An empty body parses as no body, so
  * routes whose fields are all optional accept it. Failures are INVALID_PARAMETER (400).
@@ -13,7 +13,12 @@ export function registerJsonBody(app: FastifyInstance): void {
   const secureParse = app.getDefaultJsonParser('error', 'error');
   const decoder = new TextDecoder('utf-8', { fatal: true });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, raw, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      done(new SpoolError('UNSUPPORTED_MEDIA_TYPE', `request bodies are JSON in UTF-8, not ${charset}`), undefined);
+      return;
+    }
     let text: string;
     try {
       text = decoder.decode(raw as Buffer);
@@ -25,7 +30,7 @@ export function registerJsonBody(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
-    secureParse(_request, text, (err, body) => {
+    secureParse(request, text, (err, body) => {
       if (err) done(explain(text), undefined);
       else done(null, body);
     });
