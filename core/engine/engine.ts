@@ -323,7 +323,9 @@ export class Engine {
   /**
    * Cancels a message by msgId: one not yet leased is deleted ('removed'); for a leased one the
    * holder is told through the `cancel` event (the push layers forward it to the consumer holding
-   * the lease) and 'running' is returned; 'gone' when no such message waits or runs.
+   * the lease) and 'running' is returned; 'gone' when no such message waits or runs. A leased one
+   * is also marked: if its holder lets the lease go (release, expiry, given back) instead of
+   * settling it, it ends, with a `cancelled` notice to its replyTo, rather than running again.
    */
   async cancelMessage(queue: string, msgId: string): Promise<CancelOutcome> {
     await this.getQueue(queue);

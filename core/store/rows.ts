@@ -54,16 +54,21 @@ export function toLeasedMessage(r: MessageTuple): LeasedMessage {
   };
 }
 
-/** What a dead-letter decision needs to know of a message: the columns of CANDIDATE_COLUMNS. */
+/**
+ * What the decision to end a leased message (dead-letter it, or end it as cancelled) needs to know
+ * of it: the columns of CANDIDATE_COLUMNS.
+ */
 export interface DeadLetterCandidate {
   id: number;
   state: number;
   dequeue_count: number;
   reply_to: string | null;
   correlation_id: string | null;
+  /** When a cancel reached it while leased; it then ends instead of becoming ready again. */
+  cancelled_at: number | null;
 }
 
-export const CANDIDATE_COLUMNS = 'id, state, dequeue_count, reply_to, correlation_id';
+export const CANDIDATE_COLUMNS = 'id, state, dequeue_count, reply_to, correlation_id, cancelled_at';
 
 /** A queue as the stores keep it: its record and its row id. */
 export interface QueueRow extends QueueRecord {

@@ -27,17 +27,37 @@ export function receivesUsedUp(attributes: QueueAttributes, dequeueCount: number
   return policy?.policy === 0 && dequeueCount >= (policy.maxReceiveCount ?? Infinity);
 }
 
+/**
+ * The JSON body of the notice posted to a cancelled message's replyTo queue when it ends without
+ * its holder settling it: its lease expired, or was given back, after the cancel.
+ */
+export interface CancelNotice {
+  event: 'cancelled';
+  msgId: string;
+  queue: string;
+  dequeueCount: number;
+  correlationId: string | null;
+}
+
 /** The message posted to a dead letter's replyTo queue, so a waiting producer learns of it. */
 export function deadLetterNoticeMessage(notice: Omit<DeadLetterNotice, 'event'>, now: number): NewMessage {
-  const body: DeadLetterNotice = { event: 'deadLetter', ...notice };
+  return noticeMessage({ event: 'deadLetter', ...notice }, now);
+}
+
+/** The message posted to a cancelled message's replyTo queue when the broker ends it. */
+export function cancelNoticeMessage(notice: Omit<CancelNotice, 'event'>, now: number): NewMessage {
+  return noticeMessage({ event: 'cancelled', ...notice }, now);
+}
+
+function noticeMessage(body: DeadLetterNotice | CancelNotice, now: number): NewMessage {
   return {
     body: JSON.stringify(body),
     priority: 0,
     visibleAt: now,
-    attributes: { 'spool.event': 'deadLetter' },
+    attributes: { 'spool.event': body.event },
     dedupId: null,
     replyTo: null,
-    correlationId: notice.correlationId,
+    correlationId: body.correlationId,
     lease: null,
   };
 }

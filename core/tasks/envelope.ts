@@ -68,7 +68,10 @@ export function encodeReply(reply: TaskReply): string {
   return JSON.stringify(reply);
 }
 
-/** Parses a reply-queue message: a TaskReply, or a broker dead-letter notice (as a failure). */
+/**
+ * Parses a reply-queue message: a TaskReply, or a broker notice: a dead letter (as a failure), or
+ * the end of a task cancelled while leased whose worker let it go (as `cancelled`).
+ */
 export function decodeReply(body: string, correlationId: string | null): TaskReply | null {
   let value: Record<string, unknown>;
   try {
@@ -84,6 +87,9 @@ export function decodeReply(body: string, correlationId: string | null): TaskRep
       attempt: Number(value.dequeueCount) || 0,
       error: { name: 'DeadLetterError', message: `task was dead-lettered from ${String(value.queue)} (${String(value.reason)})` },
     };
+  }
+  if (value?.event === 'cancelled' && correlationId) {
+    return { v: 1, type: 'cancelled', taskId: correlationId, attempt: Number(value.dequeueCount) || 0 };
   }
   if (value?.v !== 1 || typeof value.taskId !== 'string' || typeof value.type !== 'string') return null;
   return value as unknown as TaskReply;

@@ -1,5 +1,6 @@
 /** What the task framework needs from the engine: cancel by msgId, checkpoints on extend, ms backoff. */
 import { describe, expect, it } from 'vitest';
+import type { Engine } from '../../core/index.js';
 import { testEngine } from '../helpers/engine.js';
 import { rejectsWith } from '../helpers/expect.js';
 
@@ -25,6 +26,53 @@ describe('cancelMessage', () => {
     expect(await engine.cancelMessage('q', msgId)).toBe('running');
     expect(told).toEqual([{ queue: 'q', msgId }]);
     await engine.delete('q', leased!.receiptHandle);
+  });
+
+  describe('a message cancelled while leased ends when its holder lets it go, with a notice to its replyTo', () => {
+    async function cancelledWhileLeased() {
+      const t = testEngine();
+      await t.engine.createQueue('q', { visibilityTimeout: 30 });
+      await t.engine.createQueue('replies');
+      const msgId = await t.engine.send('q', { body: 'task', replyTo: 'replies', correlationId: 'task-1' });
+      const leased = (await t.engine.receive('q'))!;
+      expect(await t.engine.cancelMessage('q', msgId)).toBe('running');
+      return { ...t, msgId, leased };
+    }
+
+    async function expectEndedWithNotice(engine: Engine, msgId: string): Promise<void> {
+      expect(await engine.stats('q')).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 0, delayMsgNum: 0 });
+      expect(await engine.receive('q')).toBeNull();
+      const notice = await engine.receive('replies');
+      expect(notice).toMatchObject({ correlationId: 'task-1', attributes: { 'spool.event': 'cancelled' } });
+      expect(JSON.parse(notice!.body)).toEqual({ event: 'cancelled', msgId, queue: 'q', dequeueCount: 1, correlationId: 'task-1' });
+    }
+
+    it('at lease expiry (its holder died or hung)', async () => {
+      const { engine, clock, msgId } = await cancelledWhileLeased();
+      await clock.advance(30_000);
+      await expectEndedWithNotice(engine, msgId);
+    });
+
+    it('on release, with or without a delay', async () => {
+      const { engine, msgId, leased } = await cancelledWhileLeased();
+      await engine.release('q', leased.receiptHandle, 10);
+      await expectEndedWithNotice(engine, msgId);
+    });
+
+    it('when its delivery is given back unseen', async () => {
+      const { engine, msgId, leased } = await cancelledWhileLeased();
+      await engine.returnUndelivered('q', [leased.receiptHandle]);
+      await expectEndedWithNotice(engine, msgId);
+    });
+
+    it('while a holder that settles it settles it as usual, and extending keeps it', async () => {
+      const { engine, clock, leased } = await cancelledWhileLeased();
+      await engine.changeVisibility('q', leased.receiptHandle, 60);
+      await clock.advance(45_000);
+      await engine.delete('q', leased.receiptHandle);
+      expect(await engine.stats('q')).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 0 });
+      expect(await engine.receive('replies')).toBeNull();
+    });
   });
 
   it('treats a lease that has run out as not leased', async () => {

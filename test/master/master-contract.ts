@@ -59,6 +59,12 @@ const handlers: Record<string, TestHandler> = {
     await ctx.release();
     return NO_REPLY;
   },
+  /** Told of a cancel, gives the task back unsettled, as a worker that dies at that moment would. */
+  letGoOnCancel: async (_p, ctx) => {
+    await aborted(ctx.signal);
+    await ctx.release();
+    return NO_REPLY;
+  },
 };
 
 export function masterContract(kind: string, setup: () => Promise<MasterFixture>): void {
@@ -319,6 +325,22 @@ export function masterContract(kind: string, setup: () => Promise<MasterFixture>
       expect(err).toBeInstanceOf(TaskCancelledError);
       expect((err as TaskCancelledError).when).toBe('running');
       expect(w.inFlight).toBe(0);
+    });
+
+    it('a running task cancelled, whose worker then lets it go unsettled, ends: it rejects with TaskCancelledError and never runs again', async () => {
+      const f = await setup();
+      const w = await worker(f);
+      const m = await master(f);
+      const handle = await m.submit('letGoOnCancel', null);
+      await eventually(() => w.started.includes(handle.taskId), 'the task to start');
+      await expect(handle.cancel()).resolves.toBe('running');
+      const err = await handle.result.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TaskCancelledError);
+      expect((err as TaskCancelledError).when).toBe('running');
+      await sleep(200);
+      expect(w.started.filter((id) => id === handle.taskId)).toHaveLength(1);
+      const stats = await f.client.queueStats(TASKS);
+      expect(stats.activeMsgNum + stats.inactiveMsgNum + stats.delayMsgNum).toBe(0);
     });
 
     it('a master restarted with the same name collects results of tasks its previous incarnation posted', async () => {

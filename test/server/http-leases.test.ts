@@ -99,7 +99,7 @@ describe('POST /v1/queues/{q}/messages/complete', () => {
     const { url, handles } = await leased(1);
     await api(url, 'POST', '/v1/queues', { name: 'replies' });
     const missingQueue = await api(url, 'POST', '/v1/queues/jobs/messages/complete', { receiptHandle: handles[0], reply: { queue: 'nope', body: 'x' } });
-    expect([missingQueue.status, missingQueue.body.error.code]).toEqual([404, 'QUEUE_NOT_FOUND']);
+    expect([missingQueue.status, missingQueue.body.error.code]).toEqual([404, 'REPLY_QUEUE_NOT_FOUND']);
     await api(url, 'POST', '/v1/queues/jobs/messages/delete', { receiptHandles: handles });
     const stale = await api(url, 'POST', '/v1/queues/jobs/messages/complete', { receiptHandle: handles[0], reply: { queue: 'replies', body: 'x' } });
     expect([stale.status, stale.body.error.code]).toEqual([409, 'RECEIPT_HANDLE_STALE']);

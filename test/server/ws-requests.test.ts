@@ -143,7 +143,7 @@ describe('WebSocket requests', () => {
     const stale = await client.request('complete', { queue: 'jobs', receiptHandle: m.receiptHandle, reply: { queue: 'replies', body: 'again' } });
     expect(stale.error?.code).toBe('RECEIPT_HANDLE_STALE');
     expect((await client.request('complete', { queue: 'jobs', receiptHandle: m.receiptHandle, reply: 'x' })).error?.code).toBe('INVALID_PARAMETER');
-    expect((await client.request('complete', { queue: 'jobs', receiptHandle: m.receiptHandle, reply: { queue: 'nope', body: 'x' } })).error?.code).toBe('QUEUE_NOT_FOUND');
+    expect((await client.request('complete', { queue: 'jobs', receiptHandle: m.receiptHandle, reply: { queue: 'nope', body: 'x' } })).error?.code).toBe('REPLY_QUEUE_NOT_FOUND');
     expect((await broker.engine.stats('replies')).activeMsgNum).toBe(0);
   });
 

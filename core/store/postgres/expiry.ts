@@ -3,7 +3,8 @@
  * FOR UPDATE SKIP LOCKED, so two brokers never act on one row, and a row another broker changed
  * first no longer matches.
  * - expire: leases and delays that have ended make their messages ready again; a lease that ends
- *   with the receive count used up dead-letters the message instead.
+ *   with the receive count used up dead-letters the message instead, and one cancelled while
+ *   leased ends it (cancellations.ts).
  * - sweep: retention, the rewind window, time-to-live dead letters and the dedup window; and an
  *   expire pass, so that leases taken through another broker (which this one never timed) come back
  *   within a sweep interval even when that broker is gone.
@@ -13,6 +14,7 @@ import type { ExpireResult, WakeResult } from '../store.js';
 import { receivesUsedUp } from '../rules.js';
 import { CANDIDATE_COLUMNS, STATE, type DeadLetterCandidate } from '../rows.js';
 import type { Client } from './connection.js';
+import type { Cancellations } from './cancellations.js';
 import type { DeadLetters } from './dead-letter.js';
 import type { QueueDirectory } from './queues.js';
 
@@ -26,7 +28,11 @@ const DUE = {
 };
 
 export class Expiry {
-  constructor(private readonly queues: QueueDirectory, private readonly deadLetters: DeadLetters) {}
+  constructor(
+    private readonly queues: QueueDirectory,
+    private readonly deadLetters: DeadLetters,
+    private readonly cancellations: Cancellations,
+  ) {}
 
   /** In a transaction. */
   async expire(c: Client, now: number): Promise<ExpireResult> {
@@ -36,6 +42,10 @@ export class Expiry {
     for (const row of rows) {
       const queue = await this.queues.findById(c, row.queue_id);
       if (!queue) continue;
+      if (row.state === STATE.leased && row.cancelled_at !== null) {
+        for (const name of await this.cancellations.end(c, row, queue, now)) woken.add(name);
+        continue;
+      }
       const deadLettered = row.state === STATE.leased && receivesUsedUp(queue.attributes, row.dequeue_count) ? await this.deadLetters.deadLetter(c, row, queue, 'maxReceiveCount', now) : null;
       if (deadLettered) {
         for (const name of deadLettered) woken.add(name);

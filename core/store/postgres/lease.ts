@@ -13,6 +13,7 @@ import type { CancelOutcome, LeasedMessage, NewMessage, Receipt } from '../store
 import { receivesUsedUp, staleReceipt } from '../rules.js';
 import { CANDIDATE_COLUMNS, deliveryOrder, MESSAGE_COLUMNS, STATE, toLeasedMessage, type DeadLetterCandidate, type MessageTuple } from '../rows.js';
 import type { Client } from './connection.js';
+import type { Cancellations } from './cancellations.js';
 import type { DeadLetters } from './dead-letter.js';
 import { insertMessages } from './enqueue.js';
 import type { QueueRow } from '../rows.js';
@@ -73,11 +74,17 @@ const EXTEND = {
 const UNCLAIM = {
   text: `UPDATE messages m SET state = ${STATE.ready}, visible_at = $4, lease_token = NULL, dequeue_count = m.dequeue_count - 1,
            first_dequeue_time = CASE WHEN m.dequeue_count = 1 THEN NULL ELSE m.first_dequeue_time END
-         FROM unnest($1::bigint[], $3::bigint[]) AS r(id, token) WHERE ${CURRENT_LEASES} RETURNING m.id`,
+         FROM unnest($1::bigint[], $3::bigint[]) AS r(id, token) WHERE ${CURRENT_LEASES} AND m.cancelled_at IS NULL RETURNING m.id`,
+};
+
+const CANCELLED_LEASES = {
+  text: `SELECT ${CANDIDATE_COLUMNS} FROM messages WHERE id IN (
+           SELECT m.id FROM messages m, unnest($1::bigint[], $3::bigint[]) AS r(id, token) WHERE ${CURRENT_LEASES} AND m.cancelled_at IS NOT NULL)
+         FOR UPDATE`,
 };
 
 export class Leases {
-  constructor(private readonly deadLetters: DeadLetters) {}
+  constructor(private readonly deadLetters: DeadLetters, private readonly cancellations: Cancellations) {}
 
   async claim(c: Client, queue: QueueRow, max: number, leaseUntil: number, leaseToken: number, now: number): Promise<LeasedMessage[]> {
     const { rows } = await c.query<MessageTuple>({ ...CLAIM, values: [leaseUntil, leaseToken, now, queue.id, max] });
@@ -106,6 +113,7 @@ export class Leases {
   /** Gives a lease up (in a transaction); returns the queues that gained ready messages. */
   async release(c: Client, queue: QueueRow, r: Receipt, visibleAt: number, now: number): Promise<string[]> {
     const message = await this.current(c, queue, r, now);
+    if (message.cancelled_at !== null) return this.cancellations.end(c, message, queue, now);
     const deadLettered = receivesUsedUp(queue.attributes, message.dequeue_count) ? await this.deadLetters.deadLetter(c, message, queue, 'maxReceiveCount', now) : null;
     if (deadLettered) return deadLettered;
     const state = visibleAt > now ? STATE.delayed : STATE.ready;
@@ -119,15 +127,30 @@ export class Leases {
     const { rows } = await c.query<{ state: number; visible_at: number }>('SELECT state, visible_at FROM messages WHERE id = $1 AND queue_id = $2 FOR UPDATE', [id, queue.id]);
     const row = rows[0];
     if (!row || row.state === STATE.kept) return 'gone';
-    if (row.state === STATE.leased && row.visible_at > now) return 'running';
+    if (row.state === STATE.leased && row.visible_at > now) {
+      await this.cancellations.mark(c, id, now);
+      return 'running';
+    }
     await c.query('DELETE FROM messages WHERE id = $1', [id]);
     return 'removed';
   }
 
-  /** Undoes claims whose messages nobody saw: ready again, delivery not counted. */
-  async unclaim(c: Client, queue: QueueRow, receipts: Receipt[], now: number): Promise<string[]> {
-    const { rowCount } = await c.query({ ...UNCLAIM, values: [receipts.map((r) => Number(r.msgId)), queue.id, receipts.map((r) => r.leaseToken), now] });
-    return (rowCount ?? 0) > 0 ? [queue.name] : [];
+  /**
+   * Undoes claims whose messages nobody saw: ready again, delivery not counted. One statement, no
+   * transaction. Returns the receipts it did not return: stale, or cancelled (see endCancelled).
+   */
+  async unclaim(c: Client, queue: QueueRow, receipts: Receipt[], now: number): Promise<{ woken: string[]; left: Receipt[] }> {
+    const { rows } = await c.query<{ id: number }>({ ...UNCLAIM, values: [receipts.map((r) => Number(r.msgId)), queue.id, receipts.map((r) => r.leaseToken), now] });
+    const returned = new Set(rows.map((row) => String(row.id)));
+    return { woken: returned.size > 0 ? [queue.name] : [], left: receipts.filter((r) => !returned.has(r.msgId)) };
+  }
+
+  /** In a transaction: ends the messages of these current leases that were cancelled while leased. */
+  async endCancelled(c: Client, queue: QueueRow, receipts: Receipt[], now: number): Promise<string[]> {
+    const { rows } = await c.query<DeadLetterCandidate>({ ...CANCELLED_LEASES, values: [receipts.map((r) => Number(r.msgId)), queue.id, receipts.map((r) => r.leaseToken), now] });
+    const woken = new Set<string>();
+    for (const row of rows) for (const name of await this.cancellations.end(c, row, queue, now)) woken.add(name);
+    return [...woken];
   }
 
   /**

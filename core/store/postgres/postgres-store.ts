@@ -14,6 +14,7 @@ import type { QueueAttributes } from '../../engine/attributes.js';
 import { SpoolError } from '../../errors.js';
 import type { CancelOutcome, ExpireResult, LeasedMessage, ListQueuesQuery, NewMessage, QueueRecord, QueueStats, Receipt, Store, StoreDurability, StoreEvent, WakeResult } from '../store.js';
 import { Connections, sqlState, type Client } from './connection.js';
+import { Cancellations } from './cancellations.js';
 import { DeadLetters } from './dead-letter.js';
 import { enqueue, enqueueTogether, type EnqueueCall } from './enqueue.js';
 import { Expiry } from './expiry.js';
@@ -43,8 +44,9 @@ export class PostgresStore implements Store {
   private readonly db: Connections;
   private readonly queues = new QueueDirectory();
   private readonly deadLetters = new DeadLetters(this.queues);
-  private readonly leases = new Leases(this.deadLetters);
-  private readonly expiry = new Expiry(this.queues, this.deadLetters);
+  private readonly cancellations = new Cancellations(this.queues);
+  private readonly leases = new Leases(this.deadLetters, this.cancellations);
+  private readonly expiry = new Expiry(this.queues, this.deadLetters, this.cancellations);
   private readonly channel: WakeChannel;
   private readonly listeners = new Set<(event: StoreEvent) => void>();
   private readonly where: string;
@@ -193,7 +195,12 @@ export class PostgresStore implements Store {
   }
 
   unclaim(queue: string, receipts: Receipt[], now: number) {
-    return this.op(async () => this.announce({ woken: await this.db.session(async (c) => this.leases.unclaim(c, await this.queue(c, queue), receipts, now), false) }));
+    return this.op(async () => {
+      const { woken, left } = await this.db.session(async (c) => this.leases.unclaim(c, await this.queue(c, queue), receipts, now), false);
+      // A receipt not returned is stale, or its message was cancelled while leased and must end.
+      if (left.length > 0) woken.push(...(await this.db.transaction(async (c) => this.leases.endCancelled(c, await this.queue(c, queue), left, now))));
+      return this.announce({ woken });
+    });
   }
 
   complete(queue: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number) {

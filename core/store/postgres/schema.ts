@@ -124,6 +124,11 @@ CREATE TRIGGER messages_count_update AFTER UPDATE ON messages
     version: 2,
     sql: `CREATE INDEX messages_kept ON messages(queue_id, deleted_at) WHERE state = 3;`,
   },
+  {
+    // As in SQLite: a cancel that reaches a leased message marks it (cancellations.ts).
+    version: 3,
+    sql: `ALTER TABLE messages ADD COLUMN cancelled_at bigint;`,
+  },
 ];
 
 export const SCHEMA_VERSION = latestVersion(MIGRATIONS);

@@ -1,7 +1,8 @@
 /**
  * Time-driven changes.
  * - expire: leases and delays that have ended make their messages ready again; a lease that ends
- *   with the receive count used up dead-letters the message instead.
+ *   with the receive count used up dead-letters the message instead, and one cancelled while
+ *   leased ends it (cancellations.ts).
  * - sweep: retention (every message older than msgRetentionSeconds goes, consumed or not), the
  *   rewind window (deleted messages are forgotten after rewindSeconds), time-to-live dead letters,
  *   and the dedup window.
@@ -13,7 +14,8 @@ import type { ExpireResult, WakeResult } from '../store.js';
 import type { QueueCounts } from './counts.js';
 import type { DeadLetters } from './dead-letter.js';
 import type { QueueDirectory } from './queues.js';
-import { STATE, type DeadLetterCandidate } from '../rows.js';
+import { CANDIDATE_COLUMNS, STATE, type DeadLetterCandidate } from '../rows.js';
+import type { Cancellations } from './cancellations.js';
 
 const EXPIRE_BATCH = 2000;
 const SWEEP_BATCH = 5000;
@@ -35,10 +37,11 @@ export class Expiry {
     db: Database,
     private readonly queues: QueueDirectory,
     private readonly deadLetters: DeadLetters,
+    private readonly cancellations: Cancellations,
     private readonly counts: QueueCounts,
   ) {
     this.due = db.prepare(
-      `SELECT id, queue_id, state, dequeue_count, reply_to, correlation_id FROM messages
+      `SELECT ${CANDIDATE_COLUMNS}, queue_id FROM messages
        WHERE state IN (${STATE.leased}, ${STATE.delayed}) AND visible_at <= ? ORDER BY visible_at LIMIT ?`,
     );
     this.promote = db.prepare(`UPDATE messages SET state = ${STATE.ready}, lease_token = NULL WHERE id = ?`);
@@ -48,7 +51,7 @@ export class Expiry {
       `DELETE FROM messages WHERE id IN (SELECT id FROM messages INDEXED BY messages_kept WHERE queue_id = ? AND enqueue_time <= ? AND state = ${STATE.kept} AND deleted_at <= ? LIMIT ?)`,
     );
     this.overdue = db.prepare(
-      `SELECT id, state, dequeue_count, reply_to, correlation_id FROM messages
+      `SELECT ${CANDIDATE_COLUMNS} FROM messages
        WHERE queue_id = ? AND enqueue_time <= ? AND state IN (${STATE.ready}, ${STATE.delayed}) LIMIT ?`,
     );
     this.dedupExpired = db.prepare('DELETE FROM dedup WHERE expires_at <= ?');
@@ -60,6 +63,10 @@ export class Expiry {
     for (const row of rows) {
       const queue = this.queues.findById(row.queue_id);
       if (!queue) continue;
+      if (row.state === STATE.leased && row.cancelled_at !== null) {
+        for (const name of this.cancellations.end(row, queue, now)) woken.add(name);
+        continue;
+      }
       const deadLettered =
         row.state === STATE.leased && this.deadLetters.receivesUsedUp(queue, row.dequeue_count) ? this.deadLetters.deadLetter(row, queue, 'maxReceiveCount', now) : null;
       if (deadLettered) {

@@ -13,7 +13,8 @@ import type { QueueCounts } from './counts.js';
 import type { DeadLetters } from './dead-letter.js';
 import type { MessageWriter } from './enqueue.js';
 import type { QueueDirectory, QueueRow } from './queues.js';
-import { deliveryOrder, MESSAGE_COLUMNS, STATE, toLeasedMessage, type DeadLetterCandidate, type MessageTuple } from '../rows.js';
+import { CANDIDATE_COLUMNS, deliveryOrder, MESSAGE_COLUMNS, STATE, toLeasedMessage, type DeadLetterCandidate, type MessageTuple } from '../rows.js';
+import type { Cancellations } from './cancellations.js';
 
 const CURRENT_LEASE = `id = ? AND queue_id = ? AND state = ${STATE.leased} AND lease_token = ? AND visible_at > ?`;
 
@@ -34,6 +35,7 @@ export class Leases {
     private readonly queues: QueueDirectory,
     private readonly writer: MessageWriter,
     private readonly deadLetters: DeadLetters,
+    private readonly cancellations: Cancellations,
     private readonly counts: QueueCounts,
   ) {
     this.claimStmt = db.prepare(
@@ -43,7 +45,7 @@ export class Leases {
        RETURNING ${MESSAGE_COLUMNS}`,
     );
     this.claimStmt.raw(true);
-    this.currentStmt = db.prepare(`SELECT id, state, dequeue_count, reply_to, correlation_id FROM messages WHERE ${CURRENT_LEASE}`);
+    this.currentStmt = db.prepare(`SELECT ${CANDIDATE_COLUMNS} FROM messages WHERE ${CURRENT_LEASE}`);
     this.deleteStmt = db.prepare(`DELETE FROM messages WHERE ${CURRENT_LEASE}`);
     // With rewind on, a deleted message is kept (state 3) until rewindSeconds have passed.
     this.keepStmt = db.prepare(`UPDATE messages SET state = ${STATE.kept}, deleted_at = ?, lease_token = NULL WHERE ${CURRENT_LEASE}`);
@@ -54,7 +56,7 @@ export class Leases {
     this.unclaimStmt = db.prepare(
       `UPDATE messages SET state = ${STATE.ready}, visible_at = ?, lease_token = NULL, dequeue_count = dequeue_count - 1,
          first_dequeue_time = CASE WHEN dequeue_count = 1 THEN NULL ELSE first_dequeue_time END
-       WHERE ${CURRENT_LEASE}`,
+       WHERE ${CURRENT_LEASE} AND cancelled_at IS NULL`,
     );
     this.releaseStmt = db.prepare('UPDATE messages SET state = ?, visible_at = ?, lease_token = NULL WHERE id = ?');
   }
@@ -83,6 +85,7 @@ export class Leases {
       else this.extendWithBodyStmt.run(visibleAt, body, message.id);
       return [];
     }
+    if (message.cancelled_at !== null) return this.cancellations.end(message, queue, now);
     const deadLettered = this.deadLetters.receivesUsedUp(queue, message.dequeue_count) ? this.deadLetters.deadLetter(message, queue, 'maxReceiveCount', now) : null;
     if (deadLettered) return deadLettered;
     const state = visibleAt > now ? STATE.delayed : STATE.ready;
@@ -96,19 +99,27 @@ export class Leases {
     const id = Number(msgId);
     const row = this.stateStmt.get(id, queue.id);
     if (!row || row.state === STATE.kept) return 'gone';
-    if (row.state === STATE.leased && row.visible_at > now) return 'running';
+    if (row.state === STATE.leased && row.visible_at > now) {
+      this.cancellations.mark(id, now);
+      return 'running';
+    }
     this.cancelStmt.run(id);
     this.counts.add(queue.id, row.state, -1);
     return 'removed';
   }
 
-  /** Undoes claims whose messages nobody saw: ready again, delivery not counted. */
+  /** Undoes claims whose messages nobody saw: ready again, delivery not counted (a cancelled one ends). */
   unclaim(queueName: string, receipts: Receipt[], now: number): string[] {
     const queue = this.queues.get(queueName);
+    const woken = new Set<string>();
     let returned = 0;
-    for (const r of receipts) returned += this.unclaimStmt.run(now, Number(r.msgId), queue.id, r.leaseToken, now).changes;
+    for (const r of receipts) {
+      if (this.unclaimStmt.run(now, Number(r.msgId), queue.id, r.leaseToken, now).changes === 1) returned++;
+      else this.endIfCancelled(queue, r, now, woken);
+    }
     this.counts.move(queue.id, STATE.leased, STATE.ready, returned);
-    return returned > 0 ? [queue.name] : [];
+    if (returned > 0) woken.add(queue.name);
+    return [...woken];
   }
 
   complete(queueName: string, receipt: Receipt, reply: { queue: string; message: NewMessage }, now: number): string {
@@ -129,6 +140,13 @@ export class Leases {
       this.counts.add(queue.id, STATE.leased, -1);
     }
     return true;
+  }
+
+  /** A receipt unclaim did not return: if its lease is current, the message was cancelled, and ends. */
+  private endIfCancelled(queue: QueueRow, r: Receipt, now: number, woken: Set<string>): void {
+    const message = this.currentStmt.get(Number(r.msgId), queue.id, r.leaseToken, now);
+    if (message?.cancelled_at == null) return;
+    for (const name of this.cancellations.end(message, queue, now)) woken.add(name);
   }
 
   private current(queue: QueueRow, r: Receipt, now: number): DeadLetterCandidate {

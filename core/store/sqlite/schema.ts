@@ -59,6 +59,12 @@ CREATE INDEX dedup_expires ON dedup(expires_at);
     version: 2,
     sql: `CREATE INDEX messages_kept ON messages(queue_id, deleted_at) WHERE state = 3;`,
   },
+  {
+    // A cancel that reaches a leased message marks it: if its holder lets it go, it ends instead
+    // of running again (cancellations.ts).
+    version: 3,
+    sql: `ALTER TABLE messages ADD COLUMN cancelled_at INTEGER;`,
+  },
 ];
 
 export const SCHEMA_VERSION = latestVersion(MIGRATIONS);

@@ -9,6 +9,7 @@ import { SpoolError } from '../../errors.js';
 import type { QueueAttributes } from '../../engine/attributes.js';
 import type { ExpireResult, ListQueuesQuery, NewMessage, Receipt, Store, StoreDurability, WakeResult } from '../store.js';
 import { QueueCounts } from './counts.js';
+import { Cancellations } from './cancellations.js';
 import { DeadLetters } from './dead-letter.js';
 import { MessageWriter } from './enqueue.js';
 import { Expiry } from './expiry.js';
@@ -58,8 +59,9 @@ export class SqliteStore implements Store {
     this.queues = new QueueDirectory(this.db, this.counts);
     this.writer = new MessageWriter(this.db, this.counts);
     this.deadLetters = new DeadLetters(this.db, this.queues, this.writer, this.counts);
-    this.leases = new Leases(this.db, this.queues, this.writer, this.deadLetters, this.counts);
-    this.expiry = new Expiry(this.db, this.queues, this.deadLetters, this.counts);
+    const cancellations = new Cancellations(this.db, this.queues, this.writer, this.counts);
+    this.leases = new Leases(this.db, this.queues, this.writer, this.deadLetters, cancellations, this.counts);
+    this.expiry = new Expiry(this.db, this.queues, this.deadLetters, cancellations, this.counts);
     this.state = new QueueState(this.db, this.queues, this.counts);
     this.commits = new GroupCommit(this.db, {
       fsync: (options.durability ?? 'fsync') === 'fsync',
