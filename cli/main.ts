@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
  * The `spool` command. Thin: each command parses its flags and calls the broker, the client or the
- * task runtimes. A usage error or a failed call prints one line to stderr and exits non-zero.
+ * task runtimes. A usage error prints one line to stderr and exits 2; a failed call, one line and 1.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { UsageError } from './args.js';
 import { queueCommand } from './commands/queue.js';
 import { receiveCommand } from './commands/receive.js';
 import { runCommand } from './commands/run.js';
@@ -16,13 +17,6 @@ import { describeError } from './output.js';
 await yargs(hideBin(process.argv))
   .scriptName('spool')
   .usage('$0 <command> [options]')
-  .option('url', {
-    type: 'string',
-    describe: 'Broker URL (commands that talk to a broker)',
-    default: process.env.SPOOL_URL ?? 'http://127.0.0.1:7878',
-    defaultDescription: '$SPOOL_URL or http://127.0.0.1:7878',
-    global: true,
-  })
   .command(serveCommand)
   .command(queueCommand)
   .command(sendCommand)
@@ -38,6 +32,6 @@ await yargs(hideBin(process.argv))
   .wrap(Math.min(110, process.stdout.columns ?? 100))
   .fail((message, err) => {
     process.stderr.write(`spool: ${message ?? describeError(err)}\n`);
-    process.exit(message ? 2 : 1);
+    process.exit(message || err instanceof UsageError ? 2 : 1);
   })
   .parseAsync();

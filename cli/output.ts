@@ -24,8 +24,9 @@ export function time(ms: number | null | undefined): string {
   return ms === null || ms === undefined ? '-' : new Date(ms).toISOString();
 }
 
-/** One line for an error: its code when it has one, then its message. */
+/** One line for an error: its code when it has one, then its message (Node's system errors start with theirs). */
 export function describeError(err: unknown): string {
-  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string' && err instanceof Error) return `${err.code}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && !err.message.startsWith(`${code}:`) ? `${code}: ${err.message}` : err.message;
 }

@@ -1,7 +1,7 @@
 /** `spool queue ...`: create, list, get, set, delete, purge, rewind, redrive, stats. */
 import type { Argv, CommandModule } from 'yargs';
-import type { QueueAttributesInput } from '../../core/engine/attributes.js';
-import { integer, parseTime, withClient } from '../args.js';
+import type { DeadLetterPolicy, QueueAttributesInput } from '../../core/engine/attributes.js';
+import { integer, parseTime, URL_OPTION, UsageError, withClient } from '../args.js';
 import { printJson, table, time } from '../output.js';
 
 interface Common {
@@ -24,31 +24,53 @@ const ATTRIBUTE_FLAGS = {
   'delay-seconds': { key: 'delaySeconds', describe: 'Default delay of new messages, s (0-3600)' },
 } as const;
 
-function withAttributeFlags<T>(y: Argv<T>) {
+/** maxReceiveCount of a new dead-letter policy given only --dead-letter-queue. */
+const DEFAULT_MAX_RECEIVE_COUNT = 10;
+
+function withAttributeFlags<T>(y: Argv<T>, command: 'create' | 'set') {
   let out = y as Argv<T>;
-  for (const [flag, spec] of Object.entries(ATTRIBUTE_FLAGS)) out = out.option(flag, { type: 'number', describe: spec.describe, coerce: integer(flag) });
-  return out
-    .option('dead-letter-queue', { type: 'string', describe: 'Dead-letter queue name (with --max-receive-count or --max-time-to-live)' })
-    .option('max-receive-count', { type: 'number', describe: 'Dead-letter after this many deliveries (1-1000)', coerce: integer('max-receive-count') })
-    .option('max-time-to-live', { type: 'number', describe: 'Dead-letter after this age, s (300-43200)', coerce: integer('max-time-to-live') })
-    .option('no-dead-letter', { type: 'boolean', describe: 'Remove the dead-letter policy (set only)' });
+  for (const [flag, spec] of Object.entries(ATTRIBUTE_FLAGS)) out = out.option(flag, { describe: spec.describe, coerce: integer(flag) });
+  const set = command === 'set';
+  out = out
+    .option('dead-letter-queue', { type: 'string', describe: `Dead-letter queue name (it must exist)${set ? '; the current rule stays unless one is given' : ''}` })
+    .option('max-receive-count', {
+      describe: `Dead-letter after this many deliveries (1-1000) [default ${set ? 'for a new policy' : 'with --dead-letter-queue'}: ${DEFAULT_MAX_RECEIVE_COUNT}]`,
+      coerce: integer('max-receive-count'),
+    })
+    // CMQ's policy dead-letters by receive count or by age, never both.
+    .option('max-time-to-live', { describe: 'Dead-letter after this age, s (300-43200), instead of a receive count', coerce: integer('max-time-to-live') });
+  // yargs reads --no-dead-letter as dead-letter=false: the hidden option makes that a known flag (on create, a no-op), the other shows it in set's help.
+  out = out.option('dead-letter', { type: 'boolean', hidden: true });
+  return set ? out.option('no-dead-letter', { type: 'boolean', describe: 'Remove the dead-letter policy' }) : out;
 }
 
-function attributesFrom(args: Record<string, unknown>): QueueAttributesInput {
-  const attributes: Record<string, unknown> = {};
-  for (const [flag, spec] of Object.entries(ATTRIBUTE_FLAGS)) if (args[flag] !== undefined) attributes[spec.key] = args[flag];
-  const dlq = args['dead-letter-queue'];
-  if (dlq !== undefined) {
-    const ttl = args['max-time-to-live'];
+/**
+ * The attribute flags given, as attributes. On set, the dead-letter flags may change part of the
+ * policy: `current` reads the queue's policy, only when it is needed (null on create).
+ */
+async function attributesFrom(args: Args, current: (() => Promise<DeadLetterPolicy | null>) | null): Promise<QueueAttributesInput> {
+  const attributes: QueueAttributesInput = {};
+  for (const [flag, spec] of Object.entries(ATTRIBUTE_FLAGS)) if (args[flag] !== undefined) attributes[spec.key] = args[flag] as number;
+  const queue = args['dead-letter-queue'] as string | undefined;
+  const count = args['max-receive-count'] as number | undefined;
+  const ttl = args['max-time-to-live'] as number | undefined;
+  if (args['dead-letter'] === true) throw new UsageError('there is no --dead-letter: use --dead-letter-queue, or --no-dead-letter to remove the policy');
+  if (count !== undefined && ttl !== undefined) throw new UsageError('give --max-receive-count or --max-time-to-live, not both: a dead-letter policy uses one of them');
+  if (args['dead-letter'] === false) {
+    if (queue !== undefined || count !== undefined || ttl !== undefined) throw new UsageError('--no-dead-letter removes the policy; it cannot go with the other dead-letter flags');
+    attributes.deadLetterPolicy = null;
+  } else if (queue !== undefined || count !== undefined || ttl !== undefined) {
+    const policy = current && (queue === undefined || (count === undefined && ttl === undefined)) ? await current() : null;
+    const deadLetterQueue = queue ?? policy?.deadLetterQueue;
+    if (deadLetterQueue === undefined) throw new UsageError(`--max-receive-count and --max-time-to-live need --dead-letter-queue${current ? ` (${args.name} has no dead-letter policy yet)` : ''}`);
     attributes.deadLetterPolicy =
-      ttl !== undefined
-        ? { deadLetterQueue: dlq, policy: 1, maxTimeToLive: ttl }
-        : { deadLetterQueue: dlq, policy: 0, maxReceiveCount: args['max-receive-count'] ?? 10 };
-  } else if (args['max-receive-count'] !== undefined || args['max-time-to-live'] !== undefined) {
-    throw new Error('--max-receive-count and --max-time-to-live need --dead-letter-queue');
+      count !== undefined
+        ? { deadLetterQueue, policy: 0, maxReceiveCount: count }
+        : ttl !== undefined
+          ? { deadLetterQueue, policy: 1, maxTimeToLive: ttl }
+          : { ...(policy ?? { policy: 0, maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT }), deadLetterQueue };
   }
-  if (args['dead-letter'] === false) attributes.deadLetterPolicy = null;
-  return attributes as QueueAttributesInput;
+  return attributes;
 }
 
 function named(describe: string) {
@@ -70,10 +92,10 @@ const subcommands = [
   sub({
     command: 'create <name>',
     describe: 'Create a queue (same name and attributes again is fine)',
-    builder: (y) => withAttributeFlags(named('Queue name')(y)),
+    builder: (y) => withAttributeFlags(named('Queue name')(y), 'create'),
     handler: (args) =>
       withClient(args, async (client) => {
-        const { created, queue } = await client.createQueue(args.name, attributesFrom(args));
+        const { created, queue } = await client.createQueue(args.name, await attributesFrom(args, null));
         if (args.json) printJson({ created, queue });
         else process.stdout.write(`${created ? 'created' : 'exists (same attributes)'}: ${queue.name}\n`);
       }),
@@ -84,8 +106,8 @@ const subcommands = [
     builder: (y) =>
       y
         .option('prefix', { type: 'string', default: '', describe: 'Only names starting with this' })
-        .option('offset', { type: 'number', default: 0, coerce: integer('offset') })
-        .option('limit', { type: 'number', default: 50, coerce: integer('limit'), describe: '1-1000' }) as unknown as Argv<Args>,
+        .option('offset', { default: 0, coerce: integer('offset') })
+        .option('limit', { default: 50, coerce: integer('limit'), describe: '1-1000' }) as unknown as Argv<Args>,
     handler: (args) =>
       withClient(args, async (client) => {
         const list = await client.listQueues({ prefix: args.prefix as string, offset: args.offset as number, limit: args.limit as number });
@@ -103,12 +125,12 @@ const subcommands = [
   }),
   sub({
     command: 'set <name>',
-    describe: 'Change some attributes',
-    builder: (y) => withAttributeFlags(named('Queue name')(y)),
+    describe: 'Change some attributes; the others, and the parts of the dead-letter policy not given, stay',
+    builder: (y) => withAttributeFlags(named('Queue name')(y), 'set'),
     handler: (args) =>
       withClient(args, async (client) => {
-        const attributes = attributesFrom(args);
-        if (Object.keys(attributes).length === 0) throw new Error('give at least one attribute flag (see --help)');
+        const attributes = await attributesFrom(args, async () => (await client.getQueue(args.name)).attributes.deadLetterPolicy);
+        if (Object.keys(attributes).length === 0) throw new UsageError('give at least one attribute flag (see --help)');
         printQueue(await client.setQueueAttributes(args.name, attributes), args.json);
       }),
   }),
@@ -131,7 +153,8 @@ const subcommands = [
   sub({
     command: 'rewind <name>',
     describe: 'Make deleted messages enqueued since a time receivable again (needs rewind-seconds)',
-    builder: (y) => named('Queue name')(y).option('since', { type: 'string', demandOption: true, describe: 'Unix ms, ISO date, or -90s/-15m/-2h' }),
+    // requiresArg: the next word is the value even when it looks like flags (-15m).
+    builder: (y) => named('Queue name')(y).option('since', { type: 'string', demandOption: true, requiresArg: true, describe: 'Unix ms, ISO date, or -90s/-15m/-2h/-1d (before now)' }),
     handler: (args) =>
       withClient(args, async (client) => {
         const count = await client.rewindQueue(args.name, parseTime(args.since as string));
@@ -166,11 +189,11 @@ function report(args: Common, json: object, text: string, _done?: unknown): void
   else process.stdout.write(`${text}\n`);
 }
 
-export const queueCommand: CommandModule<{ url: string }, Common> = {
+export const queueCommand: CommandModule<object, Common> = {
   command: 'queue <command>',
   describe: 'Administer queues',
   builder: (y) => {
-    let out = y.option('json', { type: 'boolean', describe: 'Print JSON instead of tables', global: true }) as unknown as Argv<Common>;
+    let out = y.option('url', { ...URL_OPTION, global: true }).option('json', { type: 'boolean', describe: 'Print JSON instead of tables', global: true }) as unknown as Argv<Common>;
     for (const command of subcommands) out = out.command(command);
     return out.demandCommand(1, 'Name a queue command; see spool queue --help.');
   },

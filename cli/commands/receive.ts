@@ -3,7 +3,7 @@
  * each as one JSON line; with --ack deletes them after printing.
  */
 import type { CommandModule } from 'yargs';
-import { integer, withClient } from '../args.js';
+import { integer, URL_OPTION, withClient } from '../args.js';
 
 interface ReceiveArgs {
   url: string;
@@ -14,16 +14,17 @@ interface ReceiveArgs {
   'visibility-timeout'?: number;
 }
 
-export const receiveCommand: CommandModule<{ url: string }, ReceiveArgs> = {
+export const receiveCommand: CommandModule<object, ReceiveArgs> = {
   command: 'receive <queue>',
   describe: 'Receive messages as JSON lines (--ack to delete them)',
   builder: (y) =>
     y
+      .option('url', URL_OPTION)
       .positional('queue', { type: 'string', demandOption: true, describe: 'Queue name' })
-      .option('wait', { type: 'number', describe: 'Long poll, seconds (0-30)', coerce: integer('wait') })
-      .option('max', { type: 'number', default: 1, describe: 'Messages at most (1-16)', coerce: integer('max') })
+      .option('wait', { describe: 'Long poll, seconds (0-30)', coerce: integer('wait') })
+      .option('max', { default: 1, describe: 'Messages at most (1-16)', coerce: integer('max') })
       .option('ack', { type: 'boolean', default: false, describe: 'Delete each message after printing it' })
-      .option('visibility-timeout', { type: 'number', describe: 'Lease length, seconds', coerce: integer('visibility-timeout') }),
+      .option('visibility-timeout', { describe: 'Lease length, seconds', coerce: integer('visibility-timeout') }),
   handler: (args) =>
     withClient(args, async (client) => {
       const messages = await client.receive(args.queue, { max: args.max, waitSeconds: args.wait, visibilityTimeout: args['visibility-timeout'] });

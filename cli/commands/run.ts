@@ -4,17 +4,20 @@
  * semantics, --concurrency in flight), and the output gets one line per input line, in input order:
  *   {"index":0,"ok":true,"result":...}   or   {"index":1,"ok":false,"error":{"name","message"}}
  * Progress (done, failed, rate, ETA) is a bar on stderr when it is a terminal, else a plain line
- * every --progress-ms. Exits 1 if any task failed, 2 on bad input.
+ * every --progress-ms. Exits 1 if any task failed, 2 on bad flags or input (checked, with the output
+ * opened, before any task is posted).
  *
  * Without --name the master gets a name of its own (run-<host>-<pid>) and its reply queue is
  * deleted at the end; with --name, a rerun after a crash can collect replies the first run left.
  */
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, openSync, readFileSync, type WriteStream } from 'node:fs';
 import { hostname } from 'node:os';
 import { once } from 'node:events';
+import { getSystemErrorMap } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { CommandModule } from 'yargs';
-import { integer, withClient } from '../args.js';
+import { SpoolError } from '../../core/errors.js';
+import { integer, URL_OPTION, UsageError, withClient } from '../args.js';
 
 interface RunArgs {
   url: string;
@@ -32,27 +35,39 @@ interface RunArgs {
 const DEFAULT_CONCURRENCY = 10;
 const DEFAULT_PROGRESS_MS = 2000;
 
-export const runCommand: CommandModule<{ url: string }, RunArgs> = {
+export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run',
   describe: 'Run a task per line of a JSONL file and write the results as JSONL, in input order',
   builder: (y) =>
     y
+      .option('url', URL_OPTION)
       .option('queue', { type: 'string', demandOption: true, describe: 'Task queue' })
       .option('task', { type: 'string', demandOption: true, describe: 'Task name (the handler to run)' })
-      .option('input', { type: 'string', demandOption: true, describe: 'JSONL file of payloads, one per line (- for stdin)' })
-      .option('output', { type: 'string', demandOption: true, describe: 'JSONL file for the results (- for stdout)' })
-      .option('concurrency', { type: 'number', describe: `Tasks in flight at most [default ${DEFAULT_CONCURRENCY}]`, coerce: integer('concurrency') })
+      // requiresArg: the next word is the value even when it is "-", which yargs would otherwise read as a flag.
+      .option('input', { type: 'string', demandOption: true, requiresArg: true, describe: 'JSONL file of payloads, one per line (- for stdin)' })
+      .option('output', { type: 'string', demandOption: true, requiresArg: true, describe: 'JSONL file for the results (- for stdout)' })
+      // The master's ranges (master/map.ts, master/options.ts), checked here so that a bad value is a usage error, not a failed task.
+      .option('concurrency', { describe: `Tasks in flight at most (1-10000) [default ${DEFAULT_CONCURRENCY}]`, coerce: integer('concurrency', [1, 10_000]) })
       .option('name', { type: 'string', describe: 'Master name (its durable reply queue is spool-replies-<name>) [default run-<host>-<pid>]' })
-      .option('timeout-ms', { type: 'number', describe: 'Per-task deadline, ms [default none]', coerce: integer('timeout-ms') })
-      .option('max-attempts', { type: 'number', describe: 'Attempts per task [default 3]', coerce: integer('max-attempts') })
-      .option('progress-ms', { type: 'number', describe: `Plain progress line interval when stderr is not a terminal [default ${DEFAULT_PROGRESS_MS}]`, coerce: integer('progress-ms') }),
+      .option('timeout-ms', { describe: 'Per-task deadline, ms (1-604800000, 7 days) [default none]', coerce: integer('timeout-ms', [1, 7 * 86_400_000]) })
+      .option('max-attempts', { describe: 'Attempts per task (1-1000) [default 3]', coerce: integer('max-attempts', [1, 1000]) })
+      .option('progress-ms', { describe: `Plain progress line interval when stderr is not a terminal [default ${DEFAULT_PROGRESS_MS}]`, coerce: integer('progress-ms') }),
   handler: async (args) => {
     const payloads = readPayloads(args.input);
+    // Opened before any task is posted: an output that cannot be written must not cost a run.
+    const out = args.output === '-' ? process.stdout : openOutput(args.output);
     // Loaded here, not at the top: the other commands need none of the master.
     const { startMaster } = await import('../../master/index.js');
     const name = args.name ?? `run-${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`;
     const settled = await withClient(args, async (client) => {
+      // startMaster creates a missing task queue, and no worker can be on a queue that did not exist:
+      // a misspelled --queue would wait for ever without this line.
+      const missing = await client.getQueue(args.queue).then(
+        () => false,
+        (err: unknown) => err instanceof SpoolError && err.code === 'QUEUE_NOT_FOUND',
+      );
       const master = await startMaster({ client, queue: args.queue, name });
+      if (missing) process.stderr.write(`spool: warning: task queue ${args.queue} did not exist and was created; its tasks wait for a worker (spool worker <module> --queue ${args.queue})\n`);
       const progress = new Progress(payloads.length, args['progress-ms'] ?? DEFAULT_PROGRESS_MS);
       try {
         return await master.map(args.task, payloads, {
@@ -69,7 +84,6 @@ export const runCommand: CommandModule<{ url: string }, RunArgs> = {
         if (args.name === undefined) await client.deleteQueue(master.replyQueue).catch(() => {});
       }
     });
-    const out = args.output === '-' ? process.stdout : createWriteStream(args.output);
     for (const s of settled) {
       const line = s.ok ? { index: s.index, ok: true, result: s.result ?? null } : { index: s.index, ok: false, error: { name: errorName(s.error), message: s.error.message } };
       if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, 'drain');
@@ -86,18 +100,37 @@ export const runCommand: CommandModule<{ url: string }, RunArgs> = {
 
 /** Reads the payloads up front, so a bad line stops the run before any task is posted. */
 function readPayloads(path: string): unknown[] {
-  const text = readFileSync(path === '-' ? 0 : path, 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (err) {
+    throw fileError('read --input', path, err);
+  }
   const payloads: unknown[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     try {
       payloads.push(JSON.parse(line));
     } catch (err) {
-      process.stderr.write(`spool: ${path}:${i + 1}: not JSON: ${(err as Error).message}\n`);
-      process.exit(2);
+      throw new UsageError(`${path}:${i + 1}: not JSON: ${(err as Error).message}`);
     }
   });
   return payloads;
+}
+
+function openOutput(path: string): WriteStream {
+  try {
+    return createWriteStream(path, { fd: openSync(path, 'w') });
+  } catch (err) {
+    throw fileError('write --output', path, err);
+  }
+}
+
+/** "cannot write --output x: no such file or directory", not Node's "ENOENT: no such file or directory, open 'x'". */
+function fileError(doing: string, path: string, err: unknown): UsageError {
+  const errno = (err as NodeJS.ErrnoException).errno;
+  const reason = (errno !== undefined && getSystemErrorMap().get(errno)?.[1]) || (err as Error).message;
+  return new UsageError(`cannot ${doing} ${path}: ${reason}`);
 }
 
 /** The remote error's class name when it has one (TaskFailedError.remoteName), else the error's own. */

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import type { CommandModule } from 'yargs';
 import type { SendInput } from '../../core/engine/validate.js';
 import { LIMITS } from '../../core/limits.js';
-import { integer, keyValues, withClient } from '../args.js';
+import { integer, keyValues, URL_OPTION, withClient } from '../args.js';
 import { printJson } from '../output.js';
 
 interface SendArgs {
@@ -24,16 +24,17 @@ interface SendArgs {
   json?: boolean;
 }
 
-export const sendCommand: CommandModule<{ url: string }, SendArgs> = {
+export const sendCommand: CommandModule<object, SendArgs> = {
   command: 'send <queue> [body]',
   describe: 'Send a message (body as argument, --file, or one per line on stdin)',
   builder: (y) =>
     y
+      .option('url', URL_OPTION)
       .positional('queue', { type: 'string', demandOption: true, describe: 'Queue name' })
       .positional('body', { type: 'string', describe: 'Message body (omit to read stdin lines)' })
       .option('file', { type: 'string', describe: 'Read the body from this file' })
-      .option('delay', { type: 'number', describe: 'Delay, seconds (0-3600)', coerce: integer('delay') })
-      .option('priority', { type: 'number', describe: 'Higher is received first', coerce: integer('priority') })
+      .option('delay', { describe: 'Delay, seconds (0-3600)', coerce: integer('delay') })
+      .option('priority', { describe: 'Higher is received first', coerce: integer('priority') })
       .option('attr', { type: 'string', array: true, describe: 'Attribute key=value (repeatable)' })
       .option('dedup-id', { type: 'string', describe: 'Deduplication id (5-minute window)' })
       .option('reply-to', { type: 'string', describe: 'Reply queue' })

@@ -1,6 +1,7 @@
 /** `spool serve`: runs a broker until SIGTERM or SIGINT (a second signal exits at once). */
 import type { CommandModule } from 'yargs';
 import { describeStore, resolveServerOptions, type ServerOptionsInput } from '../../core/server/options.js';
+import { integer } from '../args.js';
 import { closeOnSignals } from '../signals.js';
 
 interface ServeArgs {
@@ -20,7 +21,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   builder: (y) =>
     y
       .option('host', { type: 'string', describe: 'Address to bind [$SPOOL_HOST, default 127.0.0.1]' })
-      .option('port', { type: 'number', describe: 'Port (0: any free one) [$SPOOL_PORT, default 7878]' })
+      .option('port', { describe: 'Port (0: any free one) [$SPOOL_PORT, default 7878]', coerce: integer('port', [0, 65535]) })
       .option('data', { type: 'string', describe: 'Data folder of the SQLite store [$SPOOL_DATA, default ./data]' })
       .option('store', { type: 'string', describe: "'sqlite', or postgres://user:pass@host:port/db to share one database between brokers [$SPOOL_STORE, default sqlite]" })
       .option('durability', {

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CommandModule } from 'yargs';
 import type { TaskHandlers } from '../../worker/index.js';
-import { integer } from '../args.js';
+import { integer, URL_OPTION } from '../args.js';
 import { closeOnSignals } from '../signals.js';
 
 interface WorkerArgs {
@@ -22,16 +22,17 @@ interface WorkerArgs {
   'shutdown-timeout-ms'?: number;
 }
 
-export const workerCommand: CommandModule<{ url: string }, WorkerArgs> = {
+export const workerCommand: CommandModule<object, WorkerArgs> = {
   command: 'worker <module>',
   describe: 'Run the task handlers a module exports on a task queue',
   builder: (y) =>
     y
+      .option('url', URL_OPTION)
       .positional('module', { type: 'string', demandOption: true, describe: 'Module path exporting handlers (or a default export object of them)' })
       .option('queue', { type: 'string', demandOption: true, describe: 'Task queue' })
-      .option('concurrency', { type: 'number', describe: 'Tasks at once [default 1]', coerce: integer('concurrency') })
-      .option('lease-ms', { type: 'number', describe: 'Lease length, ms; heartbeats every half [default 30000]', coerce: integer('lease-ms') })
-      .option('shutdown-timeout-ms', { type: 'number', describe: 'On SIGTERM, wait this long for running tasks [default 30000]', coerce: integer('shutdown-timeout-ms') }),
+      .option('concurrency', { describe: 'Tasks at once [default 1]', coerce: integer('concurrency') })
+      .option('lease-ms', { describe: 'Lease length, ms; heartbeats every half [default 30000]', coerce: integer('lease-ms') })
+      .option('shutdown-timeout-ms', { describe: 'On SIGTERM, wait this long for running tasks [default 30000]', coerce: integer('shutdown-timeout-ms') }),
   handler: async (args) => {
     const handlers = await loadHandlers(args.module);
     // Loaded here, not at the top: the other commands need none of the worker.

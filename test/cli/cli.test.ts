@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SpoolClient } from '../../core/index.js';
@@ -54,10 +55,132 @@ describe('spool CLI against a real broker', () => {
     expect(unknown.stderr).toMatch(/^spool: Unknown argument: frobnicate\n$/);
     const badNumber = await runCli(['receive', 'q', '--max', 'many']);
     expect(badNumber.code).toBe(2);
-    expect(badNumber.stderr).toBe('spool: --max must be a whole number\n');
+    expect(badNumber.stderr).toBe('spool: --max must be a whole number, got "many"\n');
+    const badPort = await runCli(['serve', '--port', 'abc']);
+    expect(badPort.code).toBe(2);
+    expect(badPort.stderr).toBe('spool: --port must be a whole number from 0 to 65535, got "abc"\n');
     const noCommand = await runCli([]);
     expect(noCommand.code).toBe(2);
     expect((await runCli(['--help'])).stdout).toMatch(/spool <command>/);
+  });
+
+  it('offers --url only to the commands that talk to a broker', async () => {
+    expect((await runCli(['serve', '--help'])).stdout).not.toContain('--url');
+    const serveUrl = await runCli(['serve', '--url', 'http://127.0.0.1:1']);
+    expect(serveUrl).toMatchObject({ code: 2, stderr: 'spool: Unknown argument: url\n' });
+    for (const command of [['queue', 'list'], ['send', 'q'], ['receive', 'q'], ['run'], ['worker', 'm.mjs']]) {
+      expect((await runCli([...command, '--help'])).stdout).toContain('--url');
+    }
+  });
+
+  it('queue create defaults the receive count; queue set changes only the parts of the dead-letter policy it is given', async () => {
+    const { url } = await startTestServer();
+    for (const name of ['dlq', 'dlq2']) await runCli(['queue', 'create', name, '--url', url]);
+    const policy = async (args: string[]) => {
+      const result = await runCli([...args, '--json', '--url', url]);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      const out = JSON.parse(result.stdout);
+      return (out.queue ?? out).attributes.deadLetterPolicy;
+    };
+    expect(await policy(['queue', 'create', 'jobs', '--dead-letter-queue', 'dlq'])).toEqual({ deadLetterQueue: 'dlq', policy: 0, maxReceiveCount: 10 });
+    expect(await policy(['queue', 'set', 'jobs', '--max-receive-count', '5'])).toEqual({ deadLetterQueue: 'dlq', policy: 0, maxReceiveCount: 5 });
+    expect(await policy(['queue', 'set', 'jobs', '--dead-letter-queue', 'dlq2'])).toEqual({ deadLetterQueue: 'dlq2', policy: 0, maxReceiveCount: 5 });
+    expect(await policy(['queue', 'set', 'jobs', '--max-time-to-live', '600'])).toEqual({ deadLetterQueue: 'dlq2', policy: 1, maxTimeToLive: 600 });
+    expect(await policy(['queue', 'set', 'jobs', '--dead-letter-queue', 'dlq'])).toEqual({ deadLetterQueue: 'dlq', policy: 1, maxTimeToLive: 600 });
+
+    const both = await runCli(['queue', 'set', 'jobs', '--max-receive-count', '3', '--max-time-to-live', '600', '--url', url]);
+    expect(both).toMatchObject({ code: 2, stderr: 'spool: give --max-receive-count or --max-time-to-live, not both: a dead-letter policy uses one of them\n' });
+    const removeAndSet = await runCli(['queue', 'set', 'jobs', '--no-dead-letter', '--dead-letter-queue', 'dlq', '--url', url]);
+    expect(removeAndSet.code).toBe(2);
+
+    expect(await policy(['queue', 'set', 'jobs', '--no-dead-letter'])).toBeNull();
+    const noPolicy = await runCli(['queue', 'set', 'jobs', '--max-receive-count', '3', '--url', url]);
+    expect(noPolicy).toMatchObject({ code: 2, stderr: 'spool: --max-receive-count and --max-time-to-live need --dead-letter-queue (jobs has no dead-letter policy yet)\n' });
+    expect(await policy(['queue', 'set', 'jobs', '--dead-letter-queue', 'dlq'])).toEqual({ deadLetterQueue: 'dlq', policy: 0, maxReceiveCount: 10 });
+    const createNoQueue = await runCli(['queue', 'create', 'other', '--max-receive-count', '3', '--url', url]);
+    expect(createNoQueue).toMatchObject({ code: 2, stderr: 'spool: --max-receive-count and --max-time-to-live need --dead-letter-queue\n' });
+
+    expect((await runCli(['queue', 'set', '--help'])).stdout).toContain('--no-dead-letter');
+    expect((await runCli(['queue', 'create', '--help'])).stdout).toMatch(/--max-receive-count .*\[default with\s+--dead-letter-queue: 10\]/s);
+  });
+
+  it('queue rewind takes --since -15m, --since=-15m and an ISO time', async () => {
+    const { url } = await startTestServer();
+    await runCli(['queue', 'create', 'jobs', '--rewind-seconds', '3600', '--url', url]);
+    await runCli(['send', 'jobs', 'once', '--url', url]);
+    const halfAnHourAgo = new Date(Date.now() - 1_800_000).toISOString();
+    for (const since of [['--since', '-15m'], ['--since=-15m'], ['--since', halfAnHourAgo]]) {
+      const acked = await runCli(['receive', 'jobs', '--ack', '--url', url]);
+      expect(JSON.parse(acked.stdout).body).toBe('once');
+      const rewound = await runCli(['queue', 'rewind', 'jobs', ...since, '--url', url]);
+      expect(rewound).toMatchObject({ code: 0, stdout: 'rewound 1 messages in jobs\n', stderr: '' });
+    }
+    const noValue = await runCli(['queue', 'rewind', 'jobs', '--since', '--url', url]);
+    expect(noValue.code).toBe(2);
+  });
+
+  it('run reads - and writes -, and checks its flags and files before posting a task', async () => {
+    const { url } = await startTestServer();
+    const dir = tempDir();
+    const module = join(dir, 'handlers.mjs');
+    writeFileSync(module, 'export const handlers = { double: (n) => n * 2 };\n');
+    const input = join(dir, 'tasks.jsonl');
+    writeFileSync(input, '1\n2\n');
+    await runCli(['queue', 'create', 'tasks', '--url', url]);
+    const worker = spawnCli(['worker', module, '--queue', 'tasks', '--url', url]);
+    const exited = once(worker, 'exit');
+    try {
+      let workerOut = '';
+      worker.stdout!.on('data', (chunk: Buffer) => (workerOut += chunk.toString()));
+      await waitForLine(worker, /worker on tasks/);
+      const run = (args: string[], stdin?: string) => runCli(['run', '--queue', 'tasks', '--task', 'double', ...args, '--url', url], { stdin });
+
+      const missingDir = join(dir, 'missing', 'out.jsonl');
+      expect(await run(['--input', input, '--output', missingDir])).toMatchObject({ code: 2, stderr: `spool: cannot write --output ${missingDir}: no such file or directory\n` });
+      const missingInput = join(dir, 'missing.jsonl');
+      expect(await run(['--input', missingInput, '--output', '-'])).toMatchObject({ code: 2, stderr: `spool: cannot read --input ${missingInput}: no such file or directory\n` });
+      for (const [flag, value, range] of [
+        ['--max-attempts', '0', '1 to 1000'],
+        ['--timeout-ms', '-1', '1 to 604800000'],
+        ['--concurrency', '0', '1 to 10000'],
+      ] as const) {
+        const bad = await run(['--input', input, '--output', '-', flag, value]);
+        expect(bad).toMatchObject({ code: 2, stdout: '', stderr: `spool: ${flag} must be a whole number from ${range}, got ${value}\n` });
+      }
+      expect(workerOut).not.toContain('done ');
+
+      const piped = await run(['--input', '-', '--output', '-'], '3\n4\n');
+      expect(piped).toMatchObject({ code: 0, stdout: '{"index":0,"ok":true,"result":6}\n{"index":1,"ok":true,"result":8}\n' });
+      expect(piped.stderr).not.toContain('warning');
+      const output = join(dir, 'results.jsonl');
+      expect((await run(['--input', input, '--output', output])).code).toBe(0);
+      expect(readFileSync(output, 'utf8')).toBe('{"index":0,"ok":true,"result":2}\n{"index":1,"ok":true,"result":4}\n');
+    } finally {
+      worker.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('run warns when its task queue did not exist (no worker can be on it yet)', async () => {
+    const { url } = await startTestServer();
+    const input = join(tempDir(), 'tasks.jsonl');
+    writeFileSync(input, '1\n');
+    const child = spawnCli(['run', '--queue', 'tsks', '--task', 'double', '--input', input, '--output', join(tempDir(), 'results.jsonl'), '--url', url]);
+    const exited = once(child, 'exit');
+    try {
+      const line = await waitForLine(child, /warning/, 15_000, 'stderr');
+      expect(line).toBe('spool: warning: task queue tsks did not exist and was created; its tasks wait for a worker (spool worker <module> --queue tsks)');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('prints a Node error’s code once', async () => {
+    const { url } = await startTestServer();
+    const missing = join(tempDir(), 'body.txt');
+    const sent = await runCli(['send', 'q', '--file', missing, '--url', url]);
+    expect(sent).toMatchObject({ code: 1, stderr: `spool: ENOENT: no such file or directory, open '${missing}'\n` });
   });
 
   it('serve listens where it says, honours SPOOL_* under flags, and exits cleanly on SIGTERM', async () => {

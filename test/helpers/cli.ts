@@ -44,12 +44,12 @@ export function runCli(args: string[], options: { stdin?: string; env?: Record<s
   });
 }
 
-/** Resolves with the first stdout line matching `pattern`. */
-export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+/** Resolves with the first line of `from` (stdout by default) matching `pattern`. */
+export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 15_000, from: 'stdout' | 'stderr' = 'stdout'): Promise<string> {
   return new Promise((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; got: ${buffer}`)), timeoutMs);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child[from]!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       const line = buffer.split('\n').find((l) => pattern.test(l));
       if (line) {
