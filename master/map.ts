@@ -25,6 +25,8 @@ export interface MapOptions extends RunOptions {
   failFast?: boolean;
   /** map only. Resolve with a Settled entry per payload (never rejects for a task's failure). */
   settle?: boolean;
+  /** Aborting stops posting and cancels the tasks in flight; map rejects (stream throws) with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** One task's outcome. taskId is null when the post itself failed. */
@@ -49,7 +51,7 @@ interface Pool {
  */
 function startPool<T>(submit: Submit<T>, payloads: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions, onSettled: (s: Settled<T>) => void, backlog: () => number = () => 0): Pool {
   const concurrency = checkConcurrency(options.concurrency);
-  const { concurrency: _c, onProgress, failFast: _f, settle: _s, ...run } = options;
+  const { concurrency: _c, onProgress, failFast: _f, settle: _s, signal: _signal, ...run } = options;
   const total = sizeOf(payloads);
   const handles = new Set<TaskHandle<T>>();
   const running = new Set<Promise<void>>();
@@ -108,7 +110,7 @@ function startPool<T>(submit: Submit<T>, payloads: Iterable<unknown> | AsyncIter
     await Promise.all(running);
   };
 
-  return {
+  const pool: Pool = {
     stop() {
       if (stopped) return;
       stopped = true;
@@ -118,6 +120,27 @@ function startPool<T>(submit: Submit<T>, payloads: Iterable<unknown> | AsyncIter
     room,
     finished: loop(),
   };
+  const { signal } = options;
+  if (signal) {
+    if (signal.aborted) pool.stop();
+    signal.addEventListener('abort', pool.stop, { once: true });
+    pool.finished.finally(() => signal.removeEventListener('abort', pool.stop)).catch(() => {});
+  }
+  return pool;
+}
+
+/** `aborted` rejects with the signal's reason once it aborts (never settles without a signal); `dispose` stops listening. */
+function whenAborted(signal: AbortSignal | undefined): { aborted: Promise<never>; dispose: () => void } {
+  let dispose = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    if (!signal) return;
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    dispose = () => signal.removeEventListener('abort', onAbort);
+  });
+  aborted.catch(() => {});
+  return { aborted, dispose };
 }
 
 export async function mapTasks<T>(submit: Submit<T>, payloads: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions): Promise<T[] | Settled<T>[]> {
@@ -137,7 +160,12 @@ export async function mapTasks<T>(submit: Submit<T>, payloads: Iterable<unknown>
     });
   });
   failed.catch(() => {});
-  await Promise.race([pool.finished, failed]);
+  const abort = whenAborted(options.signal);
+  try {
+    await Promise.race([pool.finished, failed, abort.aborted]);
+  } finally {
+    abort.dispose();
+  }
   if (firstFailure) throw firstFailure;
   if (options.settle) return results;
   const failures = results.filter((s): s is Extract<Settled<T>, { ok: false }> => !s.ok);
@@ -165,6 +193,11 @@ export async function* streamTasks<T>(submit: Submit<T>, payloads: Iterable<unkn
   );
   let finished = false;
   let failure: unknown = null;
+  const abort = whenAborted(options.signal);
+  abort.aborted.catch((reason: unknown) => {
+    failure = reason;
+    signal();
+  });
   pool.finished.then(
     () => {
       finished = true;
@@ -189,7 +222,8 @@ export async function* streamTasks<T>(submit: Submit<T>, payloads: Iterable<unkn
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
-    // The consumer broke out early (or the source failed): nothing more is posted; what runs is cancelled.
+    abort.dispose();
+    // The consumer broke out early (or the source failed, or the signal aborted): nothing more is posted; what runs is cancelled.
     if (!finished) pool.stop();
   }
 }

@@ -5,7 +5,8 @@
  *   {"index":0,"ok":true,"result":...}   or   {"index":1,"ok":false,"error":{"name","message"}}
  * Progress (done, failed, rate, ETA) is a bar on stderr when it is a terminal, else a plain line
  * every --progress-ms. Exits 1 if any task failed, 2 on bad flags or input (checked, with the output
- * opened, before any task is posted).
+ * opened, before any task is posted), 130 when interrupted (SIGINT or SIGTERM: the tasks in flight
+ * are cancelled and nothing is written).
  *
  * Without --name the master gets a name of its own (run-<host>-<pid>) and its reply queue is
  * deleted at the end; with --name, a rerun after a crash can collect replies the first run left.
@@ -34,6 +35,8 @@ interface RunArgs {
 
 const DEFAULT_CONCURRENCY = 10;
 const DEFAULT_PROGRESS_MS = 2000;
+/** 128 + SIGINT, as shells report a command stopped by Ctrl-C. */
+const EXIT_INTERRUPTED = 130;
 
 export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run',
@@ -59,7 +62,16 @@ export const runCommand: CommandModule<object, RunArgs> = {
     // Loaded here, not at the top: the other commands need none of the master.
     const { startMaster } = await import('../../master/index.js');
     const name = args.name ?? `run-${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`;
-    const settled = await withClient(args, async (client) => {
+    // SIGINT or SIGTERM: stop posting and cancel the tasks in flight; the finally below still
+    // deletes this run's own reply queue. A second signal exits at once.
+    const interrupt = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
+      process.stderr.write(`spool: ${signal}, cancelling the tasks in flight (send it again to exit at once)\n`);
+      interrupt.abort(new Error(`interrupted by ${signal}`));
+    };
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+    const running = withClient(args, async (client) => {
       // startMaster creates a missing task queue, and no worker can be on a queue that did not exist:
       // a misspelled --queue would wait for ever without this line.
       const missing = await client.getQueue(args.queue).then(
@@ -76,6 +88,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
           onProgress: (p) => progress.update(p.done, p.failed),
           ...(args['timeout-ms'] !== undefined ? { timeoutMs: args['timeout-ms'] } : {}),
           ...(args['max-attempts'] !== undefined ? { maxAttempts: args['max-attempts'] } : {}),
+          signal: interrupt.signal,
         });
       } finally {
         progress.stop();
@@ -83,7 +96,16 @@ export const runCommand: CommandModule<object, RunArgs> = {
         // Every reply was handled: a reply queue named for this run alone has no further use.
         if (args.name === undefined) await client.deleteQueue(master.replyQueue).catch(() => {});
       }
+    }).finally(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
+    const settled = await running.catch((err: unknown) => {
+      if (!interrupt.signal.aborted) throw err;
+      return null;
     });
+    if (!settled) {
+      process.stderr.write('spool: interrupted: the tasks in flight were cancelled; no results written\n');
+      process.exitCode = EXIT_INTERRUPTED;
+      return;
+    }
     for (const s of settled) {
       const line = s.ok ? { index: s.index, ok: true, result: s.result ?? null } : { index: s.index, ok: false, error: { name: errorName(s.error), message: s.error.message } };
       if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, 'drain');

@@ -6,10 +6,10 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { SpoolClient } from '../../core/client/index.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/engine.js';
 import { startTestServer } from '../helpers/server.js';
-import { sleep, startTestWorker, type TestWorker } from './test-worker.js';
+import { aborted, eventually, sleep, startTestWorker, type TestWorker } from './test-worker.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -29,6 +29,10 @@ async function setup(): Promise<{ url: string; client: SpoolClient; worker: Test
         await sleep((p.n * 13) % 17);
         if (p.n < 0) throw new RangeError(`negative: ${p.n}`);
         return p.n * p.n;
+      },
+      forever: async (_p, ctx) => {
+        await aborted(ctx.signal);
+        throw new Error('stopped');
       },
     },
     { prefetch: 100 },
@@ -80,6 +84,29 @@ it('refuses an input line that is not JSON before posting anything (exit 2)', as
   expect(res.code).toBe(2);
   expect(res.stderr).toMatch(/tasks\.jsonl:2: not JSON/);
   expect((await client.queueStats('jobs')).activeMsgNum).toBe(0);
+});
+
+it('SIGINT cancels the tasks in flight, deletes the run\'s reply queue and exits 130, writing nothing', { timeout: 60_000 }, async () => {
+  const { url, client, worker, dir } = await setup();
+  const input = join(dir, 'tasks.jsonl');
+  const output = join(dir, 'results.jsonl');
+  writeFileSync(input, Array.from({ length: 20 }, (_, n) => JSON.stringify({ n })).join('\n'));
+  const child = spawnCli(['run', '--url', url, '--queue', 'jobs', '--task', 'forever', '--input', input, '--output', output, '--concurrency', '3']);
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await eventually(() => worker.started.length === 3, 'three tasks to start');
+  child.kill('SIGINT');
+  expect(await exited).toBe(130);
+  expect(stderr).toMatch(/SIGINT, cancelling the tasks in flight/);
+  expect(stderr).toMatch(/interrupted: the tasks in flight were cancelled; no results written/);
+  expect(readFileSync(output, 'utf8')).toBe('');
+  expect((await client.listQueues({ prefix: 'spool-replies-run-' })).queues).toEqual([]);
+  await eventually(async () => {
+    const stats = await client.queueStats('jobs');
+    return stats.activeMsgNum + stats.inactiveMsgNum + stats.delayMsgNum === 0;
+  }, 'the cancelled tasks to end');
+  expect(worker.started).toHaveLength(3);
 });
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -301,6 +301,31 @@ export function masterContract(kind: string, setup: () => Promise<MasterFixture>
       await eventually(() => m.pending === 0, 'the cancelled tasks to settle');
     });
 
+    it('an aborted signal stops map and stream: nothing more is posted, the tasks in flight are cancelled', async () => {
+      const f = await setup();
+      const w = await worker(f);
+      const m = await master(f);
+      const payloads = Array.from({ length: 50 }, (_, i) => ({ ms: 5000, value: i }));
+      const controller = new AbortController();
+      const mapped = m.map('sleepy', payloads, { concurrency: 3, signal: controller.signal });
+      await eventually(() => w.started.length === 3, 'three tasks to start');
+      controller.abort(new Error('enough'));
+      await expect(mapped).rejects.toThrow('enough');
+      await eventually(() => m.pending === 0, 'the cancelled tasks to settle');
+      expect(w.started).toHaveLength(3);
+
+      const stopped = new AbortController();
+      stopped.abort(new Error('before it began'));
+      const seen: unknown[] = [];
+      await expect(
+        (async () => {
+          for await (const item of m.stream('sleepy', payloads, { concurrency: 3, signal: stopped.signal })) seen.push(item);
+        })(),
+      ).rejects.toThrow('before it began');
+      expect(seen).toEqual([]);
+      await eventually(() => m.pending === 0, 'nothing left in flight');
+    });
+
     it('cancel() of a queued task removes it and rejects its result at once', async () => {
       const f = await setup();
       const m = await master(f);
