@@ -79,6 +79,11 @@ describe('bad input', () => {
     expect((await api(server.url, 'GET', '/healthz')).status).toBe(200);
   });
 
+  test('an empty body of any content type counts as no body', async () => {
+    const reply = await api(server.url, 'POST', '/v1/queues/jobs/purge', '', { 'content-type': 'text/plain' });
+    expect([reply.status, reply.body]).toEqual([200, { purged: 0 }]);
+  });
+
   test('a UTF-8 charset parameter, in any spelling, is accepted', async () => {
     for (const [i, charset] of ['utf-8', 'UTF-8', 'utf8', '"utf-8"'].entries()) {
       const reply = await api(server.url, 'POST', '/v1/queues', { name: `charset-${i}` }, { 'content-type': `application/json; charset=${charset}` });
