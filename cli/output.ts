@@ -1,4 +1,5 @@
 /** How the CLI prints: aligned tables for people, JSON for scripts, one-line errors. */
+import { SpoolConnectionError } from '../core/client/index.js';
 
 export type Cell = string | number | boolean | null | undefined;
 
@@ -24,8 +25,12 @@ export function time(ms: number | null | undefined): string {
   return ms === null || ms === undefined ? '-' : new Date(ms).toISOString();
 }
 
-/** One line for an error: its code when it has one, then its message (Node's system errors start with theirs). */
+/**
+ * One line for an error: its code when it has one, then its message (Node's system errors start
+ * with theirs). An unreachable broker gets a hint instead of its code (CLOSED says little there).
+ */
 export function describeError(err: unknown): string {
+  if (err instanceof SpoolConnectionError) return `${err.message} (is a broker running there? --url or SPOOL_URL picks it)`;
   if (!(err instanceof Error)) return String(err);
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && !err.message.startsWith(`${code}:`) ? `${code}: ${err.message}` : err.message;

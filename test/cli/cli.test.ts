@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { SpoolClient } from '../../core/index.js';
 import { runCli, spawnCli, waitForLine } from '../helpers/cli.js';
 import { tempDir } from '../helpers/engine.js';
+import { freePort } from '../helpers/free-port.js';
 import { startTestServer } from '../helpers/server.js';
 
 describe('spool CLI against a real broker', () => {
@@ -181,6 +182,13 @@ describe('spool CLI against a real broker', () => {
     const missing = join(tempDir(), 'body.txt');
     const sent = await runCli(['send', 'q', '--file', missing, '--url', url]);
     expect(sent).toMatchObject({ code: 1, stderr: `spool: ENOENT: no such file or directory, open '${missing}'\n` });
+  });
+
+  it('says where it looked when no broker answers', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const listed = await runCli(['queue', 'list', '--url', url]);
+    expect(listed.code).toBe(1);
+    expect(listed.stderr).toMatch(new RegExp(`^spool: .*cannot reach ${url}.*ECONNREFUSED.*\\(is a broker running there\\? --url or SPOOL_URL picks it\\)\n$`));
   });
 
   it('serve listens where it says, honours SPOOL_* under flags, and exits cleanly on SIGTERM', async () => {
