@@ -71,6 +71,17 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 /** Coerces anything thrown into a SpoolError; unknown failures become INTERNAL with the cause kept. */
 export function toSpoolError(err: unknown): SpoolError {
   if (err instanceof SpoolError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new SpoolError('INTERNAL', message, { cause: err });
+  return new SpoolError('INTERNAL', asError(err).message, { cause: err });
+}
+
+/** Anything thrown, as an Error: an Error as it is, else one naming the value (even a value String() cannot convert). */
+export function asError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  let text: string;
+  try {
+    text = String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return new Error(text, { cause: value });
 }

@@ -1,5 +1,5 @@
 /** The first call: an engine on the embedded SQLite store. */
-import { Engine } from './engine/engine.js';
+import { Engine, checkEngineOptions } from './engine/engine.js';
 import type { Clock } from './engine/clock.js';
 import { DEFAULT_SQLITE_PATH, SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { StoreDurability } from './store/store.js';
@@ -16,6 +16,7 @@ export interface OpenEngineOptions {
 }
 
 export function openEngine(options: OpenEngineOptions = {}): Engine {
+  checkEngineOptions(options);
   const store = new SqliteStore({ path: options.path ?? DEFAULT_SQLITE_PATH, durability: options.durability ?? 'fsync' });
   return new Engine({ store, clock: options.clock, sweepIntervalMs: options.sweepIntervalMs, onError: options.onError });
 }

@@ -44,6 +44,4 @@ export class WorkerShutdownError extends Error {
 }
 
 /** Coerces anything thrown into an Error. */
-export function toError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
-}
+export { asError as toError } from '../core/errors.js';

@@ -1,6 +1,7 @@
 /** A pushed message with its verbs; shared by the remote and embedded transports. */
 import { SpoolClientError, endsLease } from './errors.js';
 import type { Delivery, Message, MessageHandler, ReplyInput } from './types.js';
+import { asError } from '../errors.js';
 
 /** How a transport carries out a delivery's verbs. */
 export interface DeliveryOps {
@@ -142,7 +143,7 @@ export async function runHandler(handler: MessageHandler, message: PushedMessage
   try {
     await handler(message);
   } catch (err) {
-    report(err instanceof Error ? err : new Error(String(err)), message.queue);
+    report(asError(err), message.queue);
     if (!message.settling) await message.release().catch(() => {});
   }
 }

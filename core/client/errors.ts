@@ -8,7 +8,7 @@
  * All extend SpoolError, so `err.code` is always one of core/errors.ts's codes: the three local kinds
  * carry CLOSED (503: the broker is not there for this request), the class telling which.
  */
-import { ERROR_TABLE, SpoolError, isErrorCode, type ErrorCode } from '../errors.js';
+import { ERROR_TABLE, SpoolError, asError, isErrorCode, type ErrorCode } from '../errors.js';
 
 export class SpoolClientError extends SpoolError {
   /** HTTP status of the reply (for WebSocket and embedded errors: the status the code has in the HTTP API). */
@@ -28,7 +28,7 @@ export class SpoolClientError extends SpoolError {
   static from(err: unknown): SpoolClientError {
     if (err instanceof SpoolClientError) return err;
     if (err instanceof SpoolError) return new SpoolClientError(err.code, err.message, undefined, { cause: err });
-    return new SpoolClientError('INTERNAL', err instanceof Error ? err.message : String(err), undefined, { cause: err });
+    return new SpoolClientError('INTERNAL', asError(err).message, undefined, { cause: err });
   }
 }
 

@@ -3,6 +3,7 @@
  * is reported as a process warning, and the others still run.
  */
 import type { ClientEvents, ConnectionStatus } from './types.js';
+import { asError } from '../errors.js';
 
 type Listener = (...args: unknown[]) => void;
 
@@ -40,7 +41,7 @@ export class TypedEmitter<Events extends Record<string, unknown[]>> {
       try {
         listener(...(args as unknown[]));
       } catch (err) {
-        process.emitWarning(`a listener of "${String(event)}" threw: ${err instanceof Error ? err.message : String(err)}`, 'SpoolClientWarning');
+        process.emitWarning(`a listener of "${String(event)}" threw: ${asError(err).message}`, 'SpoolClientWarning');
       }
     }
   }

@@ -5,6 +5,7 @@
 import { AckBatcher } from './ack-batcher.js';
 import type { DeliveryOps } from './delivery.js';
 import { SpoolClientClosedError } from './errors.js';
+import { asError } from '../errors.js';
 import { checkPrefetch } from './prefetch.js';
 import { ClientEmitter } from './events.js';
 import { HttpApi, queuePath } from './http.js';
@@ -246,7 +247,7 @@ export class RemoteTransport implements Transport, SubscriptionOwner {
   private resubscribeAll(): void {
     for (const subscription of this.subscriptions) {
       if (subscription.serverId !== null) continue;
-      subscription.subscribe().catch((err: unknown) => this.events.emitError(err instanceof Error ? err : new Error(String(err)), subscription.queue));
+      subscription.subscribe().catch((err: unknown) => this.events.emitError(asError(err), subscription.queue));
     }
   }
 

@@ -13,6 +13,7 @@ import { SpoolClientClosedError, SpoolClientError, SpoolConnectionError, SpoolTi
 import type { ClientEmitter } from './events.js';
 import type { ResolvedClientOptions } from './options.js';
 import type { ConnectionStatus, Message } from './types.js';
+import { asError } from '../errors.js';
 
 export interface DeliverFrame {
   op: 'deliver';
@@ -159,7 +160,7 @@ export class SocketConnection {
     try {
       this.hooks.onOpen();
     } catch (err) {
-      this.events.emitError(err instanceof Error ? err : new Error(String(err)));
+      this.events.emitError(asError(err));
     }
     for (const entry of this.pending.values()) this.write(entry);
   }

@@ -4,7 +4,7 @@
  * to the network; the server and the in-process task runtimes both build on it.
  */
 import { EventEmitter } from 'node:events';
-import { SpoolError, toSpoolError } from '../errors.js';
+import { SpoolError, asError, toSpoolError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { staleReceipt } from '../store/rules.js';
 import type { CancelOutcome, ListQueuesQuery, NewMessage, QueueRecord, QueueStats, Receipt, Store } from '../store/store.js';
@@ -12,6 +12,7 @@ import { checkInteger, resolveAttributes, sameAttributes, type QueueAttributesIn
 import { FakeClock, systemClock, type Clock } from './clock.js';
 import { Dispatcher, type Demand } from './dispatcher.js';
 import { cancelHandovers, handOver, reserveHandovers } from './handoff.js';
+import { KeepAlive } from './keep-alive.js';
 import { toReceived, type ReceivedMessage } from './message.js';
 import { decodeReceipt, newLeaseToken } from './receipt.js';
 import { Sweeper } from './sweeper.js';
@@ -82,6 +83,7 @@ export class Engine {
   private readonly onError: (err: unknown) => void;
   private readonly attributeCache = new Map<string, QueueRecord>();
   private readonly waiters = new Set<() => void>();
+  private readonly keepAlive = new KeepAlive();
   /** Open push consumers per queue. */
   private readonly consumers = new Map<string, number>();
   private closing: Promise<void> | null = null;
@@ -91,8 +93,17 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.store = options.store;
     this.clock = options.clock ?? systemClock;
+    checkEngineOptions(options);
     const onError = options.onError ?? (() => {});
-    this.onError = (err: unknown) => onError(toSpoolError(err));
+    const sweepIntervalMs = options.sweepIntervalMs ?? 1000;
+    this.onError = (err: unknown) => {
+      try {
+        onError(toSpoolError(err));
+      } catch (thrown) {
+        // Background work has no caller to hand this to: a throwing onError must not take the process down.
+        process.emitWarning(`the engine's onError threw: ${asError(thrown).message}`, 'SpoolEngineWarning');
+      }
+    };
     this.dispatcher = new Dispatcher(
       (queue, max, visibilityMs) => this.claim(queue, max, visibilityMs),
       (queue, messages) => void this.returnUndelivered(queue, messages.map((m) => m.receiptHandle)).catch(this.onError),
@@ -100,7 +111,7 @@ export class Engine {
     );
     this.sweeper = new Sweeper({
       clock: this.clock,
-      sweepIntervalMs: options.sweepIntervalMs ?? 1000,
+      sweepIntervalMs,
       expire: (now) => this.store.expire(now),
       sweep: (now) => this.store.sweep(now),
       wake: (queues) => this.wake(queues),
@@ -381,6 +392,7 @@ export class Engine {
     let visibilityMs = 0;
     let inFlight = 0;
     let closed = false;
+    const release = this.keepAlive.hold();
     const demand: Demand = {
       credit: () => (closed ? 0 : prefetch - inFlight),
       get visibilityMs() {
@@ -408,6 +420,7 @@ export class Engine {
       close: () => {
         if (closed) return;
         closed = true;
+        release();
         this.dispatcher.remove(queue, demand);
         const left = this.consumers.get(queue)! - 1;
         if (left === 0) this.consumers.delete(queue);
@@ -435,6 +448,7 @@ export class Engine {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.sweeper.close();
+      this.keepAlive.stop();
       this.unwatch?.();
       this.unregisterClock?.();
       for (const wakeUp of [...this.waiters]) wakeUp();
@@ -507,9 +521,11 @@ export class Engine {
     if (signal?.aborted) return Promise.resolve([]);
     return new Promise((resolve) => {
       let done = false;
+      const release = this.keepAlive.hold();
       const finish = (messages: ReceivedMessage[]) => {
         if (done) return;
         done = true;
+        release();
         this.clock.clearTimeout(timer);
         this.waiters.delete(wakeUp);
         signal?.removeEventListener('abort', wakeUp);
@@ -544,3 +560,12 @@ export class Engine {
 }
 
 const inList = (msgId: string): string[] => [msgId];
+
+/** The options the engine itself takes, checked before anything is opened (openEngine checks them before the store). */
+export function checkEngineOptions(options: Pick<EngineOptions, 'sweepIntervalMs' | 'onError'>): void {
+  if (options.onError !== undefined && typeof options.onError !== 'function') throw new TypeError('onError must be a function');
+  const { sweepIntervalMs } = options;
+  if (sweepIntervalMs !== undefined && (!Number.isSafeInteger(sweepIntervalMs) || sweepIntervalMs < 10 || sweepIntervalMs > 3_600_000)) {
+    throw new TypeError(`sweepIntervalMs must be a whole number of ms from 10 to 3600000, got ${JSON.stringify(sweepIntervalMs)}`);
+  }
+}

@@ -154,3 +154,10 @@ export interface Store {
  * or 'process' (a crash of the process, not of the machine).
  */
 export type StoreDurability = 'fsync' | 'process';
+
+/** A store's durability option, default 'fsync': a misspelled one must not quietly turn fsync off. */
+export function checkDurability(value: unknown): StoreDurability {
+  if (value === undefined) return 'fsync';
+  if (value === 'fsync' || value === 'process') return value;
+  throw new TypeError(`durability must be 'fsync' or 'process', got ${JSON.stringify(value)}`);
+}

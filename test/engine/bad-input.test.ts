@@ -1,6 +1,8 @@
+import { once } from 'node:events';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { SendInput } from '../../core/index.js';
-import { testEngine } from '../helpers/engine.js';
+import { Engine, FakeClock, openEngine, type SendInput } from '../../core/index.js';
+import { closeAfterTest, tempDir, testEngine, testStore } from '../helpers/engine.js';
 import { rejectsWith } from '../helpers/expect.js';
 
 const NOTHING = { activeMsgNum: 0, inactiveMsgNum: 0, delayMsgNum: 0, rewindMsgNum: 0, minMsgTime: null };
@@ -149,5 +151,39 @@ describe('a closed engine', () => {
     await rejectsWith(engine.receive('jobs'), 'CLOSED');
     await rejectsWith(engine.stats('jobs'), 'CLOSED');
     await rejectsWith(engine.delete('jobs', '1.a'), 'CLOSED');
+  });
+});
+
+describe('engine and store options', () => {
+  it('refuses a misspelled durability (it must not turn fsync off) and a sweep interval out of range', () => {
+    const path = join(tempDir(), 'spool.db');
+    expect(() => openEngine({ path, durability: 'yolo' as never })).toThrow(/durability must be 'fsync' or 'process', got "yolo"/);
+    for (const sweepIntervalMs of [0, -1, 1.5, 4_000_000]) expect(() => openEngine({ path, sweepIntervalMs })).toThrow(/sweepIntervalMs must be a whole number/);
+  });
+});
+
+describe('handlers that throw what no one expects', () => {
+  it('a consumer throwing a value String() cannot convert, and an onError that throws, leave the engine serving', async () => {
+    const errors: unknown[] = [];
+    const engine = closeAfterTest(
+      new Engine({
+        store: testStore(),
+        clock: new FakeClock(),
+        onError: (err) => {
+          errors.push(err);
+          throw new Error('and the error handler fails too');
+        },
+      }),
+    );
+    const warned = once(process, 'warning');
+    await engine.createQueue('jobs');
+    engine.consume('jobs', { prefetch: 1 }, () => {
+      throw Object.create(null) as unknown;
+    });
+    await engine.send('jobs', { body: 'x' });
+    const [warning] = (await warned) as [Error];
+    expect(warning.message).toMatch(/onError threw: and the error handler fails too/);
+    expect(errors[0]).toMatchObject({ code: 'INTERNAL', message: '[object Object]' });
+    expect(await engine.send('jobs', { body: 'still serving' })).toMatch(/^\d+$/);
   });
 });

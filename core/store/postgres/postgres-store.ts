@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { QueueAttributes } from '../../engine/attributes.js';
 import { SpoolError } from '../../errors.js';
-import type { CancelOutcome, ExpireResult, LeasedMessage, ListQueuesQuery, NewMessage, QueueRecord, QueueStats, Receipt, Store, StoreDurability, StoreEvent, WakeResult } from '../store.js';
+import { checkDurability, type CancelOutcome, type ExpireResult, type LeasedMessage, type ListQueuesQuery, type NewMessage, type QueueRecord, type QueueStats, type Receipt, type Store, type StoreDurability, type StoreEvent, type WakeResult } from '../store.js';
 import { Connections, sqlState, type Client } from './connection.js';
 import { Cancellations } from './cancellations.js';
 import { DeadLetters } from './dead-letter.js';
@@ -81,7 +81,7 @@ export class PostgresStore implements Store {
     this.db = new Connections({
       connectionString: options.connectionString,
       poolSize: options.poolSize ?? 10,
-      synchronousCommit: (options.durability ?? 'fsync') === 'fsync',
+      synchronousCommit: checkDurability(options.durability) === 'fsync',
       schema: this.schema,
       onIdleError: this.onError,
     });

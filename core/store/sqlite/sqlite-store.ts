@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { SpoolError } from '../../errors.js';
 import type { QueueAttributes } from '../../engine/attributes.js';
-import type { ExpireResult, ListQueuesQuery, NewMessage, Receipt, Store, StoreDurability, WakeResult } from '../store.js';
+import { checkDurability, type ExpireResult, type ListQueuesQuery, type NewMessage, type Receipt, type Store, type StoreDurability, type WakeResult } from '../store.js';
 import { QueueCounts } from './counts.js';
 import { Cancellations } from './cancellations.js';
 import { DeadLetters } from './dead-letter.js';
@@ -46,6 +46,7 @@ export class SqliteStore implements Store {
   private closing: Promise<void> | null = null;
 
   constructor(options: SqliteStoreOptions) {
+    const durability = checkDurability(options.durability);
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = openDatabase(options.path);
     try {
@@ -64,7 +65,7 @@ export class SqliteStore implements Store {
     this.expiry = new Expiry(this.db, this.queues, this.deadLetters, cancellations, this.counts);
     this.state = new QueueState(this.db, this.queues, this.counts);
     this.commits = new GroupCommit(this.db, {
-      fsync: (options.durability ?? 'fsync') === 'fsync',
+      fsync: durability === 'fsync',
       maxBatchMs: options.maxBatchMs ?? 2,
       maxBatchOps: 1000,
       onFailure: () => {
