@@ -123,6 +123,12 @@ export class TaskRun implements ContextHost {
     if (!handler) return this.fail(new UnrecoverableError(`no handler for task "${envelope.name}" on queue ${this.deps.queue}`), 'unknown-task');
 
     if (this.delivery.cancelled) return this.cancelled();
+    // Every delivery is an attempt, also one that ended unsettled (its worker died, or lost the
+    // lease): past maxAttempts the task fails without running again.
+    if (this.attempt > envelope.maxAttempts) {
+      const error = new Error(`attempt ${this.attempt} of ${envelope.maxAttempts}: an earlier attempt ended without settling (its worker died or lost the lease), and none are left`);
+      return this.fail(error, 'attempts-exhausted');
+    }
 
     let timer: NodeJS.Timeout | null = null;
     if (envelope.timeoutMs !== null) {
@@ -187,10 +193,12 @@ export class TaskRun implements ContextHost {
   }
 
   reportProgress(value: unknown): void {
+    checkJson('progress', value);
     this.pendingProgress = { value };
   }
 
   storeCheckpoint(state: unknown): void {
+    checkJson('checkpoint', state);
     this.pendingCheckpoint = { state };
   }
 
@@ -363,6 +371,15 @@ export class TaskRun implements ContextHost {
     this.deps.log.warn(`lease lost, outcome discarded: ${error.message}`, this.fields);
     this.deps.events.fire('lost', { ...this.base, durationMs: this.elapsed, error });
     return 'lost';
+  }
+}
+
+/** Progress and checkpoints travel as JSON: one that cannot (a BigInt, a cycle) fails where it is made, not in a heartbeat. */
+function checkJson(what: string, value: unknown): void {
+  try {
+    JSON.stringify(value);
+  } catch (err) {
+    throw new TypeError(`the ${what} must be JSON-serialisable: ${toError(err).message}`);
   }
 }
 

@@ -278,6 +278,50 @@ export function workerContract(kind: string, setup: () => Promise<WorkerFixture>
       expect(reply).toMatchObject({ type: 'result', attempt: 2, result: 7 });
     });
 
+    it('fails without running a task whose earlier attempts ended unsettled (their workers died) past maxAttempts', async () => {
+      const f = await fixture();
+      let calls = 0;
+      const worker = await start(f, { handlers: { crashy: () => ++calls } });
+      const reasons: string[] = [];
+      worker.events.on('failed', (e) => reasons.push(e.reason));
+      await worker.close(); // the two crashed attempts happen with no worker of ours subscribed
+      const id = await postTask(f.client, 'crashy', null, { maxAttempts: 2 });
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const [taken] = await f.client.receive(TASKS, { max: 1 });
+        await f.client.release(TASKS, taken!.receiptHandle); // a worker that died gave it back
+      }
+      const again = await start(f, { handlers: { crashy: () => ++calls } });
+      again.events.on('failed', (e) => reasons.push(e.reason));
+      const [reply] = await collectReplies(f.client, 1);
+      expect(reply).toMatchObject({ type: 'failure', taskId: id, attempt: 3, error: { message: expect.stringContaining('attempt 3 of 2') } });
+      expect(calls).toBe(0);
+      await eventually(() => reasons.length === 1);
+      expect(reasons).toEqual(['attempts-exhausted']);
+    });
+
+    it('refuses progress and checkpoints that are not JSON where they are made', async () => {
+      const f = await fixture();
+      const thrown: string[] = [];
+      await start(f, {
+        handlers: {
+          odd: (_p, ctx) => {
+            for (const call of [() => ctx.progress(1n), () => ctx.checkpoint(1n)]) {
+              try {
+                call();
+              } catch (err) {
+                thrown.push(`${(err as Error).name}: ${(err as Error).message}`);
+              }
+            }
+            return 'fine';
+          },
+        },
+      });
+      await postTask(f.client, 'odd', null);
+      const [reply] = await collectReplies(f.client, 1);
+      expect(reply).toMatchObject({ type: 'result', result: 'fine' });
+      expect(thrown).toEqual([expect.stringMatching(/^TypeError: the progress must be JSON-serialisable/), expect.stringMatching(/^TypeError: the checkpoint must be JSON-serialisable/)]);
+    });
+
     it("fires the signal with TaskTimeoutError on the task's timeoutMs and fails it", async () => {
       const f = await fixture();
       await start(f, {
