@@ -116,8 +116,30 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     shutdownTimeoutMs: integerOption('shutdownTimeoutMs', options.shutdownTimeoutMs, WORKER_DEFAULTS.shutdownTimeoutMs, 0, 24 * 3_600_000),
     backoff,
     idleCheckMs: integerOption('idleCheckMs', options.idleCheckMs, WORKER_DEFAULTS.idleCheckMs, 0, 3_600_000),
-    log: options.log ?? SILENT_LOGGER,
+    log: options.log === undefined ? SILENT_LOGGER : guardedLogger(options.log),
   };
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/** The user's logger, checked for its four methods; one that throws loses its line, not the task. */
+function guardedLogger(log: unknown): WorkerLogger {
+  const candidate = log as Partial<Record<(typeof LOG_LEVELS)[number], unknown>> | null;
+  if (typeof log !== 'object' || candidate === null || LOG_LEVELS.some((level) => typeof candidate[level] !== 'function')) {
+    throw new TypeError('log must be an object with debug, info, warn and error methods (console will do)');
+  }
+  const user = log as WorkerLogger;
+  const guarded = {} as WorkerLogger;
+  for (const level of LOG_LEVELS) {
+    guarded[level] = (message, fields) => {
+      try {
+        user[level](message, fields);
+      } catch {
+        // A logger is no reason to lose a task.
+      }
+    };
+  }
+  return guarded;
 }
 
 function integerOption(name: string, value: unknown, fallback: number, min: number, max: number): number {

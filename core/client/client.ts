@@ -172,6 +172,7 @@ export class SpoolClient {
    * resubscribes by itself after a reconnect.
    */
   subscribe(queue: string, options: SubscribeOptions, handler: MessageHandler): Promise<Subscription> {
+    if (typeof handler !== 'function') return Promise.reject(new TypeError('subscribe needs a handler function for the messages'));
     return this.transport.subscribe(queue, options, handler);
   }
 

@@ -387,6 +387,7 @@ export class Engine {
   consume(queue: string, options: ConsumeOptions, handler: (message: ReceivedMessage) => unknown): Consumer {
     this.checkOpen();
     checkQueueName(queue);
+    if (typeof handler !== 'function') throw new TypeError('consume needs a handler function for the messages');
     let prefetch = checkInteger('prefetch', options.prefetch, 1, 10_000);
     if (options.visibilityTimeout !== undefined) checkInteger('visibilityTimeout', options.visibilityTimeout, 1, LIMITS.visibilityTimeoutMax);
     let visibilityMs = 0;

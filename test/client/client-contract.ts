@@ -263,11 +263,12 @@ export function clientContract(kind: string, setup: () => Promise<ClientFixture>
       await rejectsWith(other[0]!.ack(), 'INVALID_PARAMETER');
     });
 
-    it('subscribe errors: unknown queue, bad prefetch', async () => {
+    it('subscribe errors: unknown queue, bad prefetch, no handler', async () => {
       const { client } = await setup();
       await client.createQueue('jobs');
       await rejectsWith(client.subscribe('nope', { prefetch: 1 }, () => {}), 'QUEUE_NOT_FOUND', 404);
       await rejectsWith(client.subscribe('jobs', { prefetch: 0 }, () => {}), 'INVALID_PARAMETER', 400);
+      await expect(client.subscribe('jobs', { prefetch: 1 }, undefined as never)).rejects.toThrow(TypeError);
     });
 
     it('several subscribers on one client share the queue', async () => {

@@ -162,6 +162,14 @@ describe('engine and store options', () => {
   });
 });
 
+describe('consume', () => {
+  it('needs a handler', async () => {
+    const { engine } = testEngine();
+    await engine.createQueue('jobs');
+    expect(() => engine.consume('jobs', { prefetch: 1 }, undefined as never)).toThrow(/consume needs a handler function/);
+  });
+});
+
 describe('handlers that throw what no one expects', () => {
   it('a consumer throwing a value String() cannot convert, and an onError that throws, leave the engine serving', async () => {
     const errors: unknown[] = [];

@@ -478,6 +478,18 @@ export function workerContract(kind: string, setup: () => Promise<WorkerFixture>
       await expect(startWorker({ ...f.target, queue: TASKS, handlers: {}, leaseMs: 10 })).rejects.toThrow(/leaseMs must be a whole number from 1000/);
       await expect(startWorker({ ...f.target, queue: TASKS, handlers: {}, concurrency: 0 })).rejects.toThrow(/concurrency/);
       await expect(startWorker({ ...f.target, queue: 'no-such-queue', handlers: {} })).rejects.toMatchObject({ code: 'QUEUE_NOT_FOUND' });
+      await expect(startWorker({ ...f.target, queue: TASKS, handlers: {}, log: 'console' as never })).rejects.toThrow(/log must be an object with debug, info, warn and error/);
+    });
+
+    it('a logger that throws loses its line, not the task', async () => {
+      const f = await fixture();
+      const broken = () => {
+        throw new Error('the log is full');
+      };
+      await start(f, { log: { debug: broken, info: broken, warn: broken, error: broken }, handlers: { fail: () => Promise.reject(new Error('no')) } });
+      const id = await postTask(f.client, 'fail', null, { maxAttempts: 1 });
+      const [reply] = await collectReplies(f.client, 1);
+      expect(reply).toMatchObject({ type: 'failure', taskId: id, error: { message: 'no' } });
     });
   });
 }
