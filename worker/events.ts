@@ -22,7 +22,7 @@ export interface WorkerEvents extends Record<string, unknown[]> {
   retried: [TaskEventBase & { durationMs: number; error: Error; delayMs: number }];
   /** The task was cancelled; a `cancelled` reply was sent. */
   cancelled: [TaskEventBase & { durationMs: number }];
-  /** The lease was lost (stale, or the connection dropped): the outcome was discarded; the broker gives the task to another worker. */
+  /** The lease was lost (found stale, or the connection gone, at a heartbeat or a settle): the outcome was discarded; the broker gives the task to another worker. */
   lost: [TaskEventBase & { durationMs: number; error: Error }];
   /** close() gave the task back unfinished (its handler outlived shutdownTimeoutMs). */
   released: [TaskEventBase];
