@@ -20,9 +20,8 @@ export class TaskCancelledError extends Error {
 }
 
 /**
- * The lease is no longer this worker's: a heartbeat's extension found it stale, or found the
- * connection gone (so a dropped connection is noticed at the next heartbeat, leaseMs/2 at most).
- * The result is discarded.
+ * The lease is no longer this worker's: a heartbeat's extension found it stale, or failed for a
+ * connection that dropped (when it is back, or the request times out). The result is discarded.
  */
 export class LeaseLostError extends Error {
   constructor(message = 'the task lease was lost', options?: { cause?: unknown }) {
