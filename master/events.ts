@@ -2,7 +2,7 @@
 import { TypedEmitter } from '../core/client/index.js';
 import type { FinalReply, TaskProgress } from './pending.js';
 
-export interface MasterEvents extends Record<string, unknown[]> {
+export interface MasterEvents {
   /** A worker reported progress on a task (this master's or an earlier incarnation's). */
   progress: [TaskProgress];
   /**

@@ -11,7 +11,7 @@ export interface TaskEventBase {
 /** Why a task failed for good. */
 export type FailureReason = 'attempts-exhausted' | 'unrecoverable' | 'unknown-task' | 'invalid-body' | 'timeout' | 'reply-rejected';
 
-export interface WorkerEvents extends Record<string, unknown[]> {
+export interface WorkerEvents {
   /** A handler started. */
   started: [TaskEventBase];
   /** The task completed: its result is on the reply queue. */

@@ -7,7 +7,7 @@ import { asError } from '../errors.js';
 
 type Listener = (...args: unknown[]) => void;
 
-export class TypedEmitter<Events extends Record<string, unknown[]>> {
+export class TypedEmitter<Events extends { [E in keyof Events]: unknown[] }> {
   private readonly listeners = new Map<keyof Events, Set<Listener>>();
 
   on<E extends keyof Events>(event: E, listener: (...args: Events[E]) => void): this {

@@ -124,7 +124,7 @@ export type ConnectionStatus =
   | { state: 'reconnecting'; attempt: number; delayMs: number; error: Error }
   | { state: 'closed' };
 
-export interface ClientEvents extends Record<string, unknown[]> {
+export interface ClientEvents {
   /** The connection state changed. */
   status: [ConnectionStatus];
   /** Background trouble: a handler threw, a resubscribe was refused, a release failed. */

@@ -1,5 +1,6 @@
 /** Pure units: backoff delays, option resolution, the heartbeat loop. */
 import { describe, expect, it } from 'vitest';
+import { WorkerEmitter } from '../../worker/events.js';
 import { Heartbeat } from '../../worker/heartbeat.js';
 import { backoffDelayMs, resolveWorkerOptions, WORKER_DEFAULTS } from '../../worker/index.js';
 import { sleep } from './tasks.js';
@@ -79,5 +80,17 @@ describe('Heartbeat', () => {
     await sleep(200);
     await hb.close();
     expect(n).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('event names', () => {
+  it('are checked by the compiler, with typed listener arguments (npm run typecheck fails otherwise)', () => {
+    const events = new WorkerEmitter();
+    const seen: number[] = [];
+    events.on('completed', (e) => seen.push(e.durationMs));
+    // @ts-expect-error: there is no 'complete' event ('completed' is)
+    events.on('complete', () => {});
+    events.fire('completed', { taskId: 't', name: 'n', attempt: 1, msgId: '1', durationMs: 5, result: null });
+    expect(seen).toEqual([5]);
   });
 });
