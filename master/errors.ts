@@ -73,8 +73,9 @@ export class TaskCancelledError extends MasterError {
 }
 
 /**
- * The master closed while the task was pending. The task itself goes on: its reply stays on the
- * durable reply queue for the next master with the same name (attach / result).
+ * The master closed while the task was pending (or was already closed: submit, run, map, and the
+ * result of attach / result). The task itself goes on: its reply stays on the durable reply queue
+ * for the next master with the same name (attach / result).
  */
 export class MasterClosedError extends MasterError {
   override readonly name = 'MasterClosedError';
@@ -85,6 +86,5 @@ export class MasterClosedError extends MasterError {
   }
 }
 
-export function toError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
-}
+/** Coerces anything thrown into an Error. */
+export { asError as toError } from '../core/errors.js';

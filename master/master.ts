@@ -17,7 +17,7 @@ import { TASK_ATTRIBUTE, decodeReply, encodeEnvelope, type TaskReply } from '../
 import { MasterClosedError, TaskCancelledError, TaskTimeoutError, toError } from './errors.js';
 import { MasterEmitter } from './events.js';
 import { mapTasks, streamTasks, type MapOptions, type Settled } from './map.js';
-import { resolveMasterOptions, resolveRunOptions, type MasterOptions, type ResolvedMasterOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
+import { checkTaskName, resolveMasterOptions, resolveRunOptions, type MasterOptions, type ResolvedMasterOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
 import { PendingTask, PendingTasks, type TaskHandle } from './pending.js';
 
 export interface AttachOptions {
@@ -121,7 +121,7 @@ export class Master {
    */
   async submitMany<T = unknown>(name: string, payloads: readonly unknown[], options: RunOptions = {}): Promise<TaskHandle<T>[]> {
     if (this.closed) throw new MasterClosedError(null);
-    if (typeof name !== 'string' || name === '') throw new TypeError('the task name must be a non-empty string');
+    checkTaskName(name);
     if (!Array.isArray(payloads)) throw new TypeError('payloads must be an array');
     const run = resolveRunOptions(options, this.options.defaults);
     const batches: unknown[][] = [];
@@ -172,10 +172,12 @@ export class Master {
    * orphan reply, or a new waiter for a reply still to come (a task an earlier incarnation posted).
    * Results are not kept after they settle: attaching to a task whose result this master already
    * delivered (or whose orphan reply expired) waits for a reply that will not come, hence timeoutMs.
-   * An attach timeout only stops waiting; it does not cancel the task.
+   * An attach timeout only stops waiting; it does not cancel the task. After close(), attach does
+   * not throw: a held orphan reply still settles the handle, else its result rejects with
+   * MasterClosedError at once (a reply still to come waits on the reply queue for the next master
+   * of this name), as the results of the tasks pending at close() do.
    */
   attach<T = unknown>(taskId: string, options: AttachOptions = {}): TaskHandle<T> {
-    if (this.closed) throw new MasterClosedError(taskId);
     const known = this.tasks.get(taskId);
     if (known) return known as PendingTask<T>;
     const task = new PendingTask<T>(taskId, options.msgId ?? null, (id) => this.cancel(id));
@@ -186,14 +188,25 @@ export class Master {
       task.settleWith(held);
       return task;
     }
+    if (this.closed) {
+      task.reject(new MasterClosedError(taskId));
+      return task;
+    }
     this.tasks.add(task as PendingTask);
     if (options.timeoutMs !== undefined) task.setTimer(options.timeoutMs, () => this.timeOut(task as PendingTask, options.timeoutMs!, false));
     return task;
   }
 
-  /** The result of a task by id (see attach). */
+  /**
+   * The result of a task by id (see attach; after close() it rejects with MasterClosedError unless
+   * a held orphan reply settles it). It never throws: every failure is a rejection.
+   */
   result<T = unknown>(taskId: string, options: AttachOptions = {}): Promise<T> {
-    return this.attach<T>(taskId, options).result;
+    try {
+      return this.attach<T>(taskId, options).result;
+    } catch (err) {
+      return Promise.reject(toError(err));
+    }
   }
 
   /**
@@ -226,12 +239,12 @@ export class Master {
   map<T = unknown>(name: string, payloads: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions & { settle: true }): Promise<Settled<T>[]>;
   map<T = unknown>(name: string, payloads: Iterable<unknown> | AsyncIterable<unknown>, options?: MapOptions & { settle?: false }): Promise<T[]>;
   map<T = unknown>(name: string, payloads: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions = {}): Promise<T[] | Settled<T>[]> {
-    return mapTasks<T>((payload, run) => this.submit<T>(name, payload, run), payloads, options);
+    return mapTasks<T>((payload, run) => this.submit<T>(name, payload, run), name, payloads, options);
   }
 
   /** Like map, yielding a Settled entry per payload in completion order; breaking out cancels the tasks in flight. */
   stream<T = unknown>(name: string, payloads: Iterable<unknown> | AsyncIterable<unknown>, options: Omit<MapOptions, 'failFast' | 'settle'> = {}): AsyncIterable<Settled<T>> {
-    return streamTasks<T>((payload, run) => this.submit<T>(name, payload, run), payloads, options);
+    return streamTasks<T>((payload, run) => this.submit<T>(name, payload, run), name, payloads, options);
   }
 
   /**

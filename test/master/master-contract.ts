@@ -326,6 +326,43 @@ export function masterContract(kind: string, setup: () => Promise<MasterFixture>
       await eventually(() => m.pending === 0, 'nothing left in flight');
     });
 
+    it('map and stream check the payloads and every option before posting anything: an AbortController for a signal is a TypeError, not a crash', async () => {
+      const f = await setup();
+      const w = await worker(f);
+      const m = await master(f);
+      // The easy mistake: the controller, not its .signal. 'fail' tasks: a batch posted anyway would fail fast and stop a pool it never had.
+      const controller = new AbortController() as unknown as AbortSignal;
+      const failing = [{ message: 'a' }, { message: 'b' }, { message: 'c' }];
+      await expect(m.map('fail', failing, { signal: controller })).rejects.toThrow(/^signal must be an AbortSignal \(the controller's \.signal, not the controller\), got an AbortController$/);
+      await expect(m.map('fail', failing, { signal: controller, settle: true })).rejects.toThrow(TypeError);
+      const seen: unknown[] = [];
+      await expect(
+        (async () => {
+          for await (const item of m.stream('fail', failing, { signal: controller })) seen.push(item);
+        })(),
+      ).rejects.toThrow(/^signal must be an AbortSignal/);
+      expect(seen).toEqual([]);
+      await expect(m.map('double', 5 as unknown as number[])).rejects.toThrow(/^payloads must be an iterable or async iterable \(.*\), got 5$/);
+      await expect(m.map('double', 'abc' as unknown as number[])).rejects.toThrow(/^payloads must be an iterable or async iterable .*, got "abc"$/);
+      await expect(m.map('double', [1], { concurrency: '4' as unknown as number })).rejects.toThrow('concurrency must be a whole number from 1 to 10000, got "4"');
+      await expect(m.map('double', [1], { onProgress: true as unknown as () => void })).rejects.toThrow(/^onProgress must be a function, got true$/);
+      await expect(m.map('double', [1], { settle: 'yes' as unknown as true })).rejects.toThrow(/^settle must be true or false, got "yes"$/);
+      // The task options too, once for the batch (not a failure per task, nor a Settled entry each).
+      await expect(m.map('double', [1, 2], { maxAttempts: 0, settle: true })).rejects.toThrow(/^maxAttempts must be a whole number from 1 to 1000, got 0$/);
+      await expect(m.map('', [1])).rejects.toThrow(/^the task name must be a non-empty string, got ""$/);
+      await expect(
+        (async () => {
+          for await (const item of m.stream('double', [1], { concurrency: 0 })) seen.push(item);
+        })(),
+      ).rejects.toThrow(/^concurrency must be/);
+      // Nothing was posted.
+      await sleep(200);
+      expect(w.started).toEqual([]);
+      expect(m.pending).toBe(0);
+      const stats = await f.client.queueStats(TASKS);
+      expect(stats.activeMsgNum + stats.inactiveMsgNum + stats.delayMsgNum).toBe(0);
+    });
+
     it('cancel() of a queued task removes it and rejects its result at once', async () => {
       const f = await setup();
       const m = await master(f);
@@ -400,6 +437,31 @@ export function masterContract(kind: string, setup: () => Promise<MasterFixture>
       await m.close();
       await expect(m.run('double', 1)).rejects.toBeInstanceOf(MasterClosedError);
       await m.close();
+    });
+
+    it('result() and attach() after close() do not throw: the result rejects with MasterClosedError, or settles from a reply already held', async () => {
+      const f = await setup();
+      const first = await master(f, { name: 'closer' });
+      const handle = await first.submit('double', 21);
+      await first.close();
+      await worker(f);
+      await eventually(async () => (await f.client.queueStats(replyQueueName('closer'))).activeMsgNum === 1, 'the reply on the reply queue');
+      const second = await master(f, { name: 'closer' });
+      await eventually(() => second.orphans === 1, 'the orphan reply');
+      await second.close();
+
+      const unknown = '00000000-0000-4000-8000-000000000000';
+      // result() is a promise either way: .catch() sees the error (it used to be thrown synchronously).
+      const err = await second.result(unknown).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MasterClosedError);
+      expect((err as MasterClosedError).taskId).toBe(unknown);
+      const attached = second.attach(unknown, { timeoutMs: 60_000 });
+      expect(attached.settled).toBe(true);
+      await expect(attached.result).rejects.toBeInstanceOf(MasterClosedError);
+      await expect(first.result(handle.taskId)).rejects.toBeInstanceOf(MasterClosedError);
+      // The reply the closed master holds (acked, so on no queue any more) still settles.
+      await expect(second.result(handle.taskId)).resolves.toBe(42);
+      expect(second.orphans).toBe(0);
     });
   });
 }

@@ -1,7 +1,8 @@
 /** Pure units of master/: option resolution, the task registry's orphan bookkeeping, error shapes. */
 import { describe, expect, it } from 'vitest';
 import { MASTER_DEFAULTS, RUN_DEFAULTS, TaskFailedError, resolveMasterOptions, resolveRunOptions } from '../../master/index.js';
-import { PendingTask, PendingTasks, type FinalReply } from '../../master/pending.js';
+import { mapTasks, streamTasks } from '../../master/map.js';
+import { PendingTask, PendingTasks, type FinalReply, type TaskHandle } from '../../master/pending.js';
 
 describe('resolveMasterOptions', () => {
   it('fills named defaults and derives the reply queue', () => {
@@ -25,6 +26,9 @@ describe('resolveMasterOptions', () => {
     expect(() => resolveRunOptions({ backoff: { type: 'linear' } as never }, base)).toThrow(/^backoff must be/);
     expect(() => resolveRunOptions({ delayMs: -1 }, base)).toThrow(/^delayMs must be a whole number from 0/);
     expect(() => resolveRunOptions({ priority: 2_000_000 }, base)).toThrow(/^priority must be/);
+    // A string is quoted, so '3' does not read as the 3 it would take.
+    expect(() => resolveRunOptions({ maxAttempts: '3' as unknown as number }, base)).toThrow('maxAttempts must be a whole number from 1 to 1000, got "3"');
+    expect(() => resolveRunOptions({ priority: {} as unknown as number }, base)).toThrow(/, got an object$/);
   });
 });
 
@@ -63,5 +67,43 @@ describe('TaskFailedError', () => {
     expect(err).toMatchObject({ name: 'TaskFailedError', code: 'TASK_FAILED', taskId: 't1', message: 'too big', remoteName: 'RangeError', attempt: 2 });
     expect(err.stack).toMatch(/remote RangeError: too big\n {4}at handler \(w\.js:1:1\)$/);
     expect(err.cause).toMatchObject({ name: 'RangeError', message: 'too big' });
+  });
+});
+
+describe('map and stream', () => {
+  /** A submit that settles each task at once with twice its payload, counting the posts. */
+  function counting() {
+    const posted: unknown[] = [];
+    const submit = async (payload: unknown): Promise<TaskHandle<number>> => {
+      posted.push(payload);
+      const task = new PendingTask<number>(`t${posted.length}`, 'm', async () => 'gone');
+      task.resolve((payload as number) * 2);
+      return task;
+    };
+    return { posted, submit };
+  }
+
+  it('post nothing when an option is wrong, and never touch the payloads', async () => {
+    const { posted, submit } = counting();
+    let pulled = 0;
+    function* payloads() {
+      for (;;) yield ++pulled;
+    }
+    await expect(mapTasks(submit, 'double', payloads(), { signal: new AbortController() as unknown as AbortSignal })).rejects.toThrow(/^signal must be an AbortSignal/);
+    await expect(mapTasks(submit, 'double', payloads(), { signal: 'stop' as unknown as AbortSignal })).rejects.toThrow(/^signal must be an AbortSignal, got "stop"$/);
+    await expect(mapTasks(submit, 'double', payloads(), null as never)).rejects.toThrow(/^map options must be an object, got null$/);
+    await expect(streamTasks(submit, 'double', payloads(), { concurrency: 1.5 }).next()).rejects.toThrow(/^concurrency must be a whole number from 1 to 10000, got 1.5$/);
+    await expect(mapTasks(submit, 'double', { length: 2, 0: 1, 1: 2 } as unknown as number[], {})).rejects.toThrow(/^payloads must be an iterable or async iterable .*, got an object$/);
+    await expect(mapTasks(submit, 'double', new Date() as unknown as number[], {})).rejects.toThrow(/, got a Date$/);
+    expect(posted).toEqual([]);
+    expect(pulled).toBe(0);
+  });
+
+  it('a signal aborted before the call posts nothing, not even the first payload', async () => {
+    const { posted, submit } = counting();
+    await expect(mapTasks(submit, 'double', [1, 2, 3], { signal: AbortSignal.abort(new Error('too late')) })).rejects.toThrow('too late');
+    await expect(streamTasks(submit, 'double', [1, 2, 3], { signal: AbortSignal.abort(new Error('too late')) }).next()).rejects.toThrow('too late');
+    expect(posted).toEqual([]);
+    await expect(mapTasks(submit, 'double', [1, 2, 3], { signal: new AbortController().signal })).resolves.toEqual([2, 4, 6]);
   });
 });
