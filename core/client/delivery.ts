@@ -138,12 +138,21 @@ export class PushedMessage implements Delivery {
   }
 }
 
-/** Runs the user's handler; a throw before the message was settled releases it and is reported. */
+/** First and longest delay of the release after a handler throws, s. */
+const THROW_BACKOFF_FIRST_S = 0.1;
+const THROW_BACKOFF_MAX_S = 30;
+
+/**
+ * Runs the user's handler; a throw before the message was settled is reported and releases it with
+ * a delay that doubles with each delivery (0.1 s, 0.2 s, ... up to 30 s), so a message its handler
+ * cannot take does not come straight back in a hot loop.
+ */
 export async function runHandler(handler: MessageHandler, message: PushedMessage, report: (error: Error, queue: string) => void): Promise<void> {
   try {
     await handler(message);
   } catch (err) {
     report(asError(err), message.queue);
-    if (!message.settling) await message.release().catch(() => {});
+    const delaySeconds = Math.min(THROW_BACKOFF_FIRST_S * 2 ** (message.dequeueCount - 1), THROW_BACKOFF_MAX_S);
+    if (!message.settling) await message.release(delaySeconds).catch(() => {});
   }
 }

@@ -96,7 +96,8 @@ export interface Delivery extends Message {
 
 /**
  * Called for each pushed message, up to `prefetch` at once. If it throws (or rejects) before
- * settling the message, the message is released for redelivery and the client emits 'error'.
+ * settling the message, the client emits 'error' and releases the message for redelivery after a
+ * delay that doubles with each delivery (0.1 s, 0.2 s, 0.4 s, ... at most 30 s).
  * If it returns without settling, the message stays leased until it is settled or its lease ends.
  */
 export type MessageHandler = (message: Delivery) => unknown;

@@ -209,20 +209,25 @@ export function clientContract(kind: string, setup: () => Promise<ClientFixture>
       await eventually(() => got.length === 2, 5000, 'second delivery');
     });
 
-    it('a handler that throws has its message released and reported', async () => {
+    it('a handler that throws has its message reported and released with a delay that doubles per delivery', async () => {
       const { client } = await setup();
       await client.createQueue('jobs');
       const errors: string[] = [];
       client.events.on('error', ({ error, queue }) => errors.push(`${queue}: ${error.message}`));
-      let calls = 0;
+      const seen: number[] = [];
       await client.subscribe('jobs', { prefetch: 1 }, async (m) => {
-        calls++;
-        if (calls === 1) throw new Error('boom');
+        seen.push(Date.now());
+        if (seen.length < 4) throw new Error('boom');
         await m.ack();
       });
       await client.send('jobs', { body: 'x' });
-      await eventually(() => calls === 2, 5000, 'a redelivery');
-      expect(errors).toEqual(['jobs: boom']);
+      await eventually(() => seen.length === 4, 5000, 'three redeliveries');
+      expect(errors).toEqual(['jobs: boom', 'jobs: boom', 'jobs: boom']);
+      const gaps = seen.slice(1).map((t, i) => t - seen[i]!);
+      // 100, 200, 400 ms: not straight back (a hot loop), and longer each time.
+      expect(gaps[0]).toBeGreaterThanOrEqual(90);
+      expect(gaps[1]).toBeGreaterThanOrEqual(190);
+      expect(gaps[2]).toBeGreaterThanOrEqual(390);
     });
 
     it('setPrefetch changes the credit (0 pauses); drain waits for handlers; close releases unsettled messages', async () => {
