@@ -104,8 +104,9 @@ function checkMessageAttributes(value: unknown): Record<string, string> | null {
 
 function optionalId(name: string, value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || value.length === 0 || value.length > LIMITS.idMaxLength || !value.isWellFormed()) {
-    throw new SpoolError('INVALID_PARAMETER', `${name} must be a string of 1-${LIMITS.idMaxLength} characters`);
+  // NUL: PostgreSQL's text cannot hold it, so neither store takes it.
+  if (typeof value !== 'string' || value.length === 0 || value.length > LIMITS.idMaxLength || !value.isWellFormed() || value.includes('\0')) {
+    throw new SpoolError('INVALID_PARAMETER', `${name} must be a string of 1-${LIMITS.idMaxLength} characters, without NUL`);
   }
   return value;
 }

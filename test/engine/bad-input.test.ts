@@ -120,6 +120,8 @@ describe('message fields', () => {
     ['an empty correlationId', { body: 'x', correlationId: '' }],
     ['a correlationId over 128 characters', { body: 'x', correlationId: 'c'.repeat(129) }],
     ['a numeric correlationId', { body: 'x', correlationId: 7 }],
+    ['a NUL in a correlationId', { body: 'x', correlationId: 'a\u0000b' }],
+    ['a NUL in a dedupId', { body: 'x', dedupId: 'a\u0000b' }],
   ])('rejects a message with %s (INVALID_PARAMETER), storing nothing', async (_, message) => {
     const { engine } = testEngine();
     await engine.createQueue('jobs');

@@ -188,3 +188,22 @@ describe('the schema', () => {
     }
   });
 });
+
+describe('group commit', () => {
+  it('a value PostgreSQL refuses fails its own call only, not the calls batched with it', async () => {
+    const store = new PostgresStore({ connectionString: url, poolSize: 4 });
+    await store.ready();
+    const engine = new Engine({ store, sweepIntervalMs: 100 });
+    engines.push(engine);
+    await engine.createQueue('jobs');
+    const now = Date.now();
+    const message = (correlationId: string) => ({ body: 'x', priority: 0, visibleAt: now, attributes: null, dedupId: null, replyTo: null, correlationId, lease: null });
+    // The engine refuses NUL before the store; straight to the store, it is a value PostgreSQL's text cannot hold.
+    const calls = ['a', 'b\u0000c', 'd'].map((id) => store.enqueue('jobs', [message(id)], now, 300_000));
+    const [good, bad, alsoGood] = await Promise.allSettled(calls);
+    expect(good).toMatchObject({ status: 'fulfilled' });
+    expect(alsoGood).toMatchObject({ status: 'fulfilled' });
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'STORE_FAILED' } });
+    expect((await store.stats('jobs', now)).activeMsgNum).toBe(2);
+  });
+});

@@ -126,6 +126,12 @@ export function sqlState(err: unknown): string | undefined {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
+/** PostgreSQL refused the data itself (classes 22 and 23: a bad value, a broken constraint), not the connection. */
+export function isDataError(err: unknown): boolean {
+  const state = sqlState(err);
+  return state !== undefined && (state.startsWith('22') || state.startsWith('23'));
+}
+
 function isRetryable(err: unknown): boolean {
   const state = sqlState(err);
   return state === '40P01' || state === '40001';

@@ -7,8 +7,11 @@
  *
  * `run` gets the batch's items in call order and returns one outcome per item: a value, or an Error
  * that only that call rejects with. A throw rejects every call of the batch (the batch committed
- * nothing, so each caller sees the failure it would have seen alone).
+ * nothing), except one PostgreSQL blames on the data: then each call runs again alone, so that
+ * one caller's bad value fails that call only, not every call it was batched with.
  */
+import { isDataError } from './connection.js';
+
 export type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
 interface Pending<I, O> {
@@ -47,9 +50,17 @@ export class TickBatch<I, O> {
             else waiters[i]!.reject(outcome.error);
           }),
         (err: unknown) => {
-          for (const waiter of waiters) waiter.reject(err);
+          if (items.length > 1 && isDataError((err as { cause?: unknown }).cause ?? err)) this.runAlone(key, items, waiters);
+          else for (const waiter of waiters) waiter.reject(err);
         },
       );
     }
+  }
+
+  private runAlone(key: string, items: I[], waiters: Pending<I, O>['waiters']): void {
+    items.forEach((item, i) => {
+      const waiter = waiters[i]!;
+      this.run(key, [item]).then(([outcome]) => (outcome!.ok ? waiter.resolve(outcome!.value) : waiter.reject(outcome!.error)), waiter.reject);
+    });
   }
 }
