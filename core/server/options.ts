@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { SpoolError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { StoreDurability } from '../store/store.js';
+import { redactConnectionString } from '../store/postgres/connection.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -229,13 +230,8 @@ function assign(target: Omit<ServerOptions, 'databasePath'>, key: string, value:
 /** The store for messages and logs: the SQLite file, or the PostgreSQL URL without its password. */
 export function describeStore(options: Pick<ServerOptions, 'store' | 'databasePath'>): string {
   if (options.store === 'sqlite') return `SQLite ${options.databasePath}`;
-  try {
-    const url = new URL(options.store);
-    if (url.password) url.password = '***';
-    return `PostgreSQL ${url.toString()}`;
-  } catch {
-    return 'PostgreSQL';
-  }
+  const shown = redactConnectionString(options.store);
+  return shown === null ? 'PostgreSQL' : `PostgreSQL ${shown}`;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_SERVER_OPTIONS, resolveServerOptions } from '../../core/server/options.js';
+import { describeStore, DEFAULT_SERVER_OPTIONS, resolveServerOptions } from '../../core/server/options.js';
 import { tempDir } from '../helpers/engine.js';
 
 function configFile(content: unknown): string {
@@ -83,5 +83,14 @@ describe('resolveServerOptions', () => {
     expect(() => resolveServerOptions({ configFile: list })).toThrow(/options must be an object/);
     const bad = configFile({ port: '80' });
     expect(() => resolveServerOptions({ configFile: bad })).toThrow(new RegExp(`port must be an integer from 0 to 65535, got "80" \\(from config file ${bad}\\)`));
+  });
+});
+
+describe('describeStore', () => {
+  test('never prints a password, in the user part or in the query', () => {
+    const shown = describeStore({ store: 'postgres://spool:S3cr3t@db:5432/spool?password=Qu3ry&sslpassword=K3y&sslmode=require', databasePath: '' });
+    expect(shown).not.toMatch(/S3cr3t|Qu3ry|K3y/);
+    expect(shown).toBe('PostgreSQL postgres://spool:***@db:5432/spool?password=***&sslpassword=***&sslmode=require');
+    expect(describeStore({ store: 'sqlite', databasePath: 'data/spool.db' })).toBe('SQLite data/spool.db');
   });
 });

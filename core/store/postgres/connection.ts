@@ -126,6 +126,18 @@ export function sqlState(err: unknown): string | undefined {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
+/** A connection string fit to print: the password masked, in the user part and in the query (libpq's `?password=`, `sslpassword`). */
+export function redactConnectionString(connectionString: string): string | null {
+  try {
+    const url = new URL(connectionString);
+    if (url.password) url.password = '***';
+    for (const key of [...url.searchParams.keys()]) if (/password/i.test(key)) url.searchParams.set(key, '***');
+    return url.toString();
+  } catch {
+    return null;
+  }
+}
+
 /** PostgreSQL refused the data itself (classes 22 and 23: a bad value, a broken constraint), not the connection. */
 export function isDataError(err: unknown): boolean {
   const state = sqlState(err);

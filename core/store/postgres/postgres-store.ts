@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { QueueAttributes } from '../../engine/attributes.js';
 import { SpoolError } from '../../errors.js';
 import { checkDurability, type CancelOutcome, type ExpireResult, type LeasedMessage, type ListQueuesQuery, type NewMessage, type QueueRecord, type QueueStats, type Receipt, type Store, type StoreDurability, type StoreEvent, type WakeResult } from '../store.js';
-import { Connections, sqlState, type Client } from './connection.js';
+import { Connections, redactConnectionString, sqlState, type Client } from './connection.js';
 import { Cancellations } from './cancellations.js';
 import { DeadLetters } from './dead-letter.js';
 import { enqueue, enqueueTogether, type EnqueueCall } from './enqueue.js';
@@ -340,13 +340,8 @@ export class PostgresStore implements Store {
 
 /** The database named in errors, without the password. */
 function describe(connectionString: string): string {
-  try {
-    const url = new URL(connectionString);
-    url.password = '';
-    return `PostgreSQL database ${url.toString()}`;
-  } catch {
-    return 'the PostgreSQL database';
-  }
+  const shown = redactConnectionString(connectionString);
+  return shown === null ? 'the PostgreSQL database' : `PostgreSQL database ${shown}`;
 }
 
 /** Stored ready to claim: neither delayed nor already leased to a waiting consumer. */
