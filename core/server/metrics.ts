@@ -30,6 +30,7 @@ export class Metrics {
   private readonly oldestAge = this.gauge('spool_queue_oldest_message_age_seconds', 'Age of the oldest message not yet deleted, per queue');
   private readonly deadLetters = this.gauge('spool_dead_letter_queue_depth', 'Messages held in a dead-letter queue (ready, leased or delayed)');
   private readonly queueCount = new Gauge({ name: 'spool_queues', help: 'Queues that exist', registers: [this.registry] });
+  private readonly storeUp = new Gauge({ name: 'spool_store_up', help: '1 if this scrape could read the store, 0 if not (the queue gauges are then absent)', registers: [this.registry] });
   // Counted per engine event in a plain map (a hot path: several events per message) and handed
   // to the Prometheus counters when they are scraped.
   private readonly queueTotals = new Map<string, QueueTotals>();
@@ -105,15 +106,26 @@ export class Metrics {
     return this.queueTotals.get(queue) ?? { sent: 0, received: 0, deleted: 0 };
   }
 
-  /** Reads every queue's stats from the engine into the gauges; queues deleted since disappear, counters included. */
+  /**
+   * Reads every queue's stats from the engine into the gauges; queues deleted since disappear,
+   * counters included. Never throws: with the store unreachable, spool_store_up says so and the
+   * rest (the process, the HTTP counters that show the failures) is still served.
+   */
   async refresh(engine: Engine): Promise<void> {
     const counted = [...this.queueTotals.keys()];
     const queues: QueueRecord[] = [];
-    for (let offset = 0; ; offset += PAGE) {
-      const page = await engine.listQueues({ offset, limit: PAGE });
-      queues.push(...page.queues);
-      if (page.queues.length < PAGE) break;
+    try {
+      for (let offset = 0; ; offset += PAGE) {
+        const page = await engine.listQueues({ offset, limit: PAGE });
+        queues.push(...page.queues);
+        if (page.queues.length < PAGE) break;
+      }
+    } catch {
+      for (const gauge of [this.depth, this.inFlight, this.delayed, this.oldestAge, this.deadLetters, this.queueCount]) gauge.reset();
+      this.storeUp.set(0);
+      return;
     }
+    this.storeUp.set(1);
     const stats = await Promise.all(queues.map((q) => engine.stats(q.name).catch(() => null)));
     const targets = new Set(queues.flatMap((q) => (q.attributes.deadLetterPolicy ? [q.attributes.deadLetterPolicy.deadLetterQueue] : [])));
     const now = engine.clock.now();

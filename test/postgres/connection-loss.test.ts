@@ -50,10 +50,17 @@ describe('when PostgreSQL goes away', () => {
     const health = await api(broker, 'GET', '/healthz');
     expect(health.status).toBe(503);
     expect(health.body).toMatchObject({ status: 'unavailable', error: { code: 'STORE_FAILED' } });
+    // Monitoring is not blinded: the scrape still answers, and says the store is down.
+    const scrape = await api(broker, 'GET', '/metrics');
+    expect(scrape.status).toBe(200);
+    expect(scrape.body).toMatch(/^spool_store_up 0$/m);
+    expect(scrape.body).toMatch(/^spool_http_requests_total\{method="POST",route="\/v1\/queues\/:q\/messages",status="503"\} 1$/m);
+    expect(scrape.body).toContain('process_cpu_user_seconds_total');
 
     cluster.startServer();
 
     await eventually(async () => expect((await api(broker, 'GET', '/healthz')).status).toBe(200));
+    await eventually(async () => expect((await api(broker, 'GET', '/metrics')).body).toMatch(/^spool_store_up 1$/m));
     const after = await eventually(() => engine.send('jobs', { body: 'after' }));
     expect(after).toMatch(/^\d+$/);
     // Only what was acknowledged is there.
