@@ -25,6 +25,8 @@ describe('GET /v1/overview', () => {
     expect(status).toBe(200);
     expect(body.total).toBe(3);
     expect(body.time).toBeGreaterThan(0);
+    expect(body.broker).toMatch(/^[0-9a-f]{8}$/);
+    expect((await api(t.url, 'GET', '/v1/overview')).body.broker).toBe(body.broker);
     expect(body.queues.map((q: { name: string }) => q.name)).toEqual(['emails', 'jobs', 'jobs-dlq']);
     expect(body.queues[1]).toMatchObject({
       name: 'jobs',

@@ -49,6 +49,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     <tbody id="queues"></tbody>
   </table>
   <p id="empty" hidden>No queues.</p>
+  <p class="muted">Message counts are the store's, shared by every broker on it. Consumers, connections and the rates are those of the broker that answered (its id is in the header).</p>
 </main>
 <script src="/dashboard/app.js"></script>
 </body>
@@ -100,8 +101,10 @@ function rate(now, before, field, seconds) {
 }
 
 function render(overview) {
-  const before = previous && new Map(previous.queues.map((q) => [q.name, q]));
-  const seconds = previous ? (overview.time - previous.time) / 1000 : 0;
+  // Totals are per broker: behind a load balancer the last poll may have reached another one.
+  const comparable = previous && previous.broker === overview.broker ? previous : null;
+  const before = comparable && new Map(comparable.queues.map((q) => [q.name, q]));
+  const seconds = comparable ? (overview.time - comparable.time) / 1000 : 0;
   const deadLetterTargets = new Set(overview.queues.map((q) => q.deadLetterQueue).filter(Boolean));
   const rows = overview.queues.map((q) => {
     const s = q.stats;
@@ -133,7 +136,7 @@ function render(overview) {
   $('queues').replaceChildren(...rows);
   $('empty').hidden = rows.length > 0;
   const shown = overview.queues.length < overview.total ? overview.queues.length + ' of ' + overview.total : String(overview.total);
-  $('summary').textContent = shown + ' queues · ' + overview.connections + ' WebSocket connections';
+  $('summary').textContent = shown + ' queues · broker ' + overview.broker + ': ' + overview.connections + ' WebSocket connections';
   previous = overview;
 }
 
