@@ -99,17 +99,17 @@ export class PostgresCluster {
     }
   }
 
-  private admin(sql: string): Promise<void> {
-    return adminQuery(this.info.adminUrl, sql);
+  private async admin(sql: string): Promise<void> {
+    await adminQuery(this.info.adminUrl, sql);
   }
 }
 
 /** Runs one statement on a short-lived connection. */
-export async function adminQuery(url: string, sql: string): Promise<void> {
+export async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(url: string, sql: string): Promise<R[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(sql);
+    return (await client.query<R>(sql)).rows;
   } finally {
     await client.end();
   }

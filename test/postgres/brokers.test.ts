@@ -207,3 +207,12 @@ describe('group commit', () => {
     expect((await store.stats('jobs', now)).activeMsgNum).toBe(2);
   });
 });
+
+describe('connections', () => {
+  it("name the broker's process in pg_stat_activity (application_name)", async () => {
+    const engine = await broker();
+    await engine.createQueue('jobs');
+    const rows = await adminQuery(inject('postgres').adminUrl, `SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = '${name}' AND application_name LIKE 'spool %'`);
+    expect(rows).toEqual([{ application_name: `spool ${process.pid}` }]);
+  });
+});

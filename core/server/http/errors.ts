@@ -50,7 +50,10 @@ function sendError(error: SpoolError, request: FastifyRequest, reply: FastifyRep
   const status = ERROR_TABLE[error.code].http;
   // Only 5xx are logged with the error; a 4xx message may quote the request (a JSON parse error
   // quotes its body), and bodies never go to the log.
-  if (status >= 500) request.log.error({ err: original, code: error.code }, 'request failed');
+  // A 503 (the store unreachable, the server closing or full) is an outage the health check and
+  // the background log already tell of: one short line per request, not a stack each.
+  if (status === 503) request.log.warn({ code: error.code, reason: error.message }, 'request refused: unavailable');
+  else if (status >= 500) request.log.error({ err: original, code: error.code }, 'request failed');
   else request.log.debug({ code: error.code, status }, 'request refused');
   if (reply.sent || reply.raw.headersSent) return;
   const body: ErrorBody = { error: { code: error.code, message: error.message } };

@@ -43,7 +43,8 @@ export class Connections {
   readonly lease: pg.Pool;
 
   constructor(options: ConnectionOptions) {
-    const common = { connectionString: options.connectionString, types: TYPES, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 };
+    // application_name: a broker's connections are told apart in pg_stat_activity (process id included).
+    const common = { connectionString: options.connectionString, types: TYPES, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, application_name: `spool ${process.pid}` };
     const path = `-c search_path=${options.schema}`;
     this.durable = new pg.Pool({ ...common, max: options.poolSize, options: `${path} -c synchronous_commit=${options.synchronousCommit ? 'on' : 'off'}` });
     this.lease = new pg.Pool({ ...common, max: Math.max(2, Math.ceil(options.poolSize / 2)), options: `${path} -c synchronous_commit=off` });
