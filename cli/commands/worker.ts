@@ -5,12 +5,14 @@
  * the CLI itself runs under tsx. Prints one line per task outcome:
  *   done <name> <taskId> <ms>ms | retry <name> <taskId> attempt <n> in <delay>ms: <error>
  *   failed <name> <taskId> <ms>ms <reason>: <error> | cancelled ... | lost ... | released ...
+ * and on stderr a line when the connection to the broker drops and when it is back.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CommandModule } from 'yargs';
 import type { TaskHandlers } from '../../worker/index.js';
-import { integer, URL_OPTION } from '../args.js';
+import type { SpoolClient } from '../../core/client/index.js';
+import { clientFor, integer, URL_OPTION } from '../args.js';
 import { closeOnSignals } from '../signals.js';
 
 interface WorkerArgs {
@@ -37,8 +39,10 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     const handlers = await loadHandlers(args.module);
     // Loaded here, not at the top: the other commands need none of the worker.
     const { startWorker } = await import('../../worker/index.js');
+    const client = clientFor(args);
+    reportConnection(client, args.url);
     const worker = await startWorker({
-      url: args.url,
+      client,
       queue: args.queue,
       handlers,
       concurrency: args.concurrency,
@@ -59,9 +63,29 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       .on('error', ({ error }) => process.stderr.write(`spool: ${oneLine(error)}\n`));
     line(`spool: worker on ${args.queue} at ${args.url} (handlers: ${Object.keys(handlers).join(', ')})`);
 
-    closeOnSignals(() => worker.close(), 'finishing running tasks');
+    closeOnSignals(async () => {
+      await worker.close();
+      await client.close();
+    }, 'finishing running tasks');
   },
 };
+
+/**
+ * One stderr line when the connection to the broker drops, and one when it is back: the tasks
+ * running meanwhile may be taken by other workers (see docs/operations.md, rolling restarts).
+ */
+function reportConnection(client: SpoolClient, url: string): void {
+  let lost = false;
+  client.events.on('status', (status) => {
+    if (status.state === 'reconnecting' && !lost) {
+      lost = true;
+      process.stderr.write(`spool: connection to ${url} lost (${status.error.message}); reconnecting\n`);
+    } else if (status.state === 'open' && lost) {
+      lost = false;
+      process.stderr.write(`spool: reconnected to ${url}\n`);
+    }
+  });
+}
 
 function toStderr(message: string, fields?: Record<string, unknown>): void {
   const taskId = typeof fields?.taskId === 'string' ? ` [${fields.taskId}]` : '';

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { SpoolClient } from '../../core/index.js';
 import { runCli, spawnCli, waitForLine } from '../helpers/cli.js';
 import { tempDir } from '../helpers/engine.js';
+import { until } from '../helpers/expect.js';
 import { freePort } from '../helpers/free-port.js';
 import { startTestServer } from '../helpers/server.js';
 
@@ -182,6 +183,28 @@ describe('spool CLI against a real broker', () => {
     const missing = join(tempDir(), 'body.txt');
     const sent = await runCli(['send', 'q', '--file', missing, '--url', url]);
     expect(sent).toMatchObject({ code: 1, stderr: `spool: ENOENT: no such file or directory, open '${missing}'\n` });
+  });
+
+  it('worker says on stderr when its connection to the broker drops, and when it is back', async () => {
+    const dataDir = tempDir();
+    const first = await startTestServer({ dataDir });
+    await runCli(['queue', 'create', 'tasks', '--url', first.url]);
+    const module = join(tempDir(), 'handlers.mjs');
+    writeFileSync(module, 'export const handlers = { ok: () => 1 };\n');
+    const worker = spawnCli(['worker', module, '--queue', 'tasks', '--url', first.url]);
+    let stderr = '';
+    worker.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await waitForLine(worker, /worker on tasks/);
+      await first.close();
+      await until(() => /connection to http:\S+ lost \(.*\); reconnecting/.test(stderr), 'the lost line', 15_000);
+      await startTestServer({ dataDir, port: first.port });
+      await until(() => stderr.includes(`reconnected to ${first.url}`), 'the reconnected line', 20_000);
+      expect(stderr.match(/lost/g)).toHaveLength(1);
+    } finally {
+      worker.kill('SIGTERM');
+      await once(worker, 'exit');
+    }
   });
 
   it('says where it looked when no broker answers', async () => {
