@@ -205,9 +205,13 @@ function check(spec: OptionSpec, value: unknown, source: string): unknown {
     case 'string':
       if (typeof value !== 'string' || value.trim() === '') throw fail('a non-empty string');
       return value;
-    case 'store':
-      if (typeof value !== 'string' || !(value === 'sqlite' || /^postgres(ql)?:\/\/./.test(value))) throw fail("'sqlite' or a postgres:// URL");
+    case 'store': {
+      if (value === 'sqlite') return value;
+      // Never echoed as given: a connection string may hold a password.
+      const shown = typeof value === 'string' && /^postgres(ql)?:\/\/./.test(value) ? redactConnectionString(value) : null;
+      if (shown === null) throw invalid(`store must be 'sqlite' or a valid postgres://user:password@host:port/database URL (port 1-65535), got ${typeof value === 'string' ? 'something else' : typeof value} (from ${source})`);
       return value;
+    }
     case 'enum':
       if (typeof value !== 'string' || !kind.values.includes(value)) throw fail(`one of ${kind.values.join(', ')}`);
       return value;

@@ -66,6 +66,9 @@ describe('resolveServerOptions', () => {
     [{ flags: { colour: 'blue' } as never }, /unknown option "colour" \(from flags\)/],
     [{ flags: { limits: { speed: 1 } } as never }, /unknown option "limits.speed"/],
     [{ flags: { databasePath: '/x.db' } as never }, /databasePath cannot be set/],
+    [{ env: { SPOOL_STORE: 'mysql://db/x' } }, /store must be 'sqlite' or a valid postgres:\/\/.* got something else \(from SPOOL_STORE\)/],
+    // A port out of range: refused as configuration, and the password in it is not repeated.
+    [{ flags: { store: 'postgres://spool:S3cr3t@db:99999/spool' } }, /^(?!.*S3cr3t).*store must be 'sqlite' or a valid postgres:\/\/.*\(from flags\)$/],
   ])('%j is refused: %s', (sources, message) => {
     expect(() => resolveServerOptions(sources)).toThrow(message);
     try {
