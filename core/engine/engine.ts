@@ -360,13 +360,17 @@ export class Engine {
   /**
    * Deletes a leased message and sends `reply` to `reply.queue` in one commit, only if the lease is
    * current (else RECEIPT_HANDLE_STALE, and nothing is sent). Resolves with the reply's msgId.
-   * A missing reply queue is REPLY_QUEUE_NOT_FOUND, and the lease is left as it was.
+   * A missing reply queue is REPLY_QUEUE_NOT_FOUND, and the lease is left as it was. The reply
+   * takes a send's fields but dedupId.
    */
   async complete(queue: string, receiptHandle: string, reply: ReplyInput): Promise<string> {
     await this.getQueue(queue);
     const receipt = decodeReceipt(receiptHandle);
     if (typeof reply !== 'object' || reply === null) throw new SpoolError('INVALID_PARAMETER', 'reply must be an object with queue and body');
     const { queue: replyQueue, ...message } = reply;
+    // The lease already makes a complete happen once (a retry with the same handle is stale); a
+    // dedupId would promise a window the reply does not get.
+    if ((message as { dedupId?: unknown }).dedupId !== undefined) throw new SpoolError('INVALID_PARAMETER', 'a reply cannot carry a dedupId: complete happens once per lease');
     const target = await this.getQueue(checkQueueName(replyQueue, 'reply queue')).catch((err: unknown) => {
       // Its own code: the lease is still current, and whoever holds it must not take this for a lost one.
       if (err instanceof SpoolError && err.code === 'QUEUE_NOT_FOUND') throw new SpoolError('REPLY_QUEUE_NOT_FOUND', `reply queue ${JSON.stringify(replyQueue)} does not exist`);

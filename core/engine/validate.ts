@@ -94,6 +94,8 @@ function checkMessageAttributes(value: unknown): Record<string, string> | null {
     if (key.length === 0 || key.length > LIMITS.attributeKeyMaxLength || !key.isWellFormed()) {
       throw new SpoolError('INVALID_PARAMETER', `attribute names must be 1-${LIMITS.attributeKeyMaxLength} characters`);
     }
+    // Assigned, it would set the map's prototype and vanish; HTTP refuses it already.
+    if (key === '__proto__') throw new SpoolError('INVALID_PARAMETER', 'an attribute cannot be named __proto__');
     if (typeof v !== 'string' || v.length > LIMITS.attributeValueMaxLength || !v.isWellFormed()) {
       throw new SpoolError('INVALID_PARAMETER', `attribute ${JSON.stringify(key)} must be a string of at most ${LIMITS.attributeValueMaxLength} characters`);
     }

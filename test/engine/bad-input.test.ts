@@ -122,6 +122,7 @@ describe('message fields', () => {
     ['a numeric correlationId', { body: 'x', correlationId: 7 }],
     ['a NUL in a correlationId', { body: 'x', correlationId: 'a\u0000b' }],
     ['a NUL in a dedupId', { body: 'x', dedupId: 'a\u0000b' }],
+    ['an attribute named __proto__', { body: 'x', attributes: JSON.parse('{"__proto__": "x"}') as Record<string, string> }],
   ])('rejects a message with %s (INVALID_PARAMETER), storing nothing', async (_, message) => {
     const { engine } = testEngine();
     await engine.createQueue('jobs');

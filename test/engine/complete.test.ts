@@ -59,6 +59,7 @@ describe('complete', () => {
     await rejectsWith(engine.complete('tasks', task.receiptHandle, { queue: 'results', body: 'x', colour: 'red' } as never), 'INVALID_PARAMETER');
     await rejectsWith(engine.complete('tasks', task.receiptHandle, { queue: 'bad name', body: 'x' }), 'INVALID_NAME');
     await rejectsWith(engine.complete('tasks', task.receiptHandle, null as never), 'INVALID_PARAMETER');
+    await rejectsWith(engine.complete('tasks', task.receiptHandle, { queue: 'results', body: 'x', dedupId: 'once' }), 'INVALID_PARAMETER');
     expect(await engine.stats('tasks')).toMatchObject({ inactiveMsgNum: 1 });
     expect((await engine.stats('results')).activeMsgNum).toBe(0);
     await engine.complete('tasks', task.receiptHandle, { queue: 'results', body: 'fine' });

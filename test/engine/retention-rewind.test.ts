@@ -126,6 +126,19 @@ describe('rewind', () => {
     expect(await engine.rewind('jobs', clock.now() - 60_000)).toBe(0);
   });
 
+  it('keeps a deleted message only while a rewind can still reach it (its enqueue time within the window)', async () => {
+    const { engine, clock } = testEngine();
+    await engine.createQueue('jobs', { rewindSeconds: 600 });
+    await engine.send('jobs', { body: 'old' });
+    await clock.advance(1_000_000); // enqueued 1,000 s ago: before any time a rewind may name
+    await engine.send('jobs', { body: 'new' });
+    for (const m of await engine.receiveBatch('jobs', { max: 2 })) await engine.delete('jobs', m.receiptHandle);
+    await clock.advance(1000); // one sweep
+    expect((await engine.stats('jobs')).rewindMsgNum).toBe(1);
+    expect(await engine.rewind('jobs', clock.now() - 600_000)).toBe(1);
+    expect((await engine.receive('jobs'))?.body).toBe('new');
+  });
+
   it('needs rewindSeconds > 0 (REWIND_NOT_ENABLED)', async () => {
     const { engine, clock } = testEngine();
     await engine.createQueue('jobs');

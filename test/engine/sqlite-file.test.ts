@@ -95,7 +95,7 @@ describe('the database file', () => {
     await old.close();
     // Back to the first schema: what Spool 0.1 wrote.
     const db = new Database(path);
-    db.exec('DROP INDEX messages_kept; ALTER TABLE messages DROP COLUMN cancelled_at');
+    db.exec('DROP INDEX messages_replayable; ALTER TABLE messages DROP COLUMN cancelled_at');
     db.pragma('user_version = 1');
     db.close();
 
@@ -106,8 +106,10 @@ describe('the database file', () => {
       await engine.close();
     }
     const check = new Database(path, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(3);
-    expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'messages_kept'").get()).toEqual({ name: 'messages_kept' });
+    expect(check.pragma('user_version', { simple: true })).toBe(4);
+    expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'messages_%' ORDER BY name").all()).toEqual(
+      ['messages_age', 'messages_due', 'messages_ready', 'messages_replayable'].map((name) => ({ name })),
+    );
     expect(check.prepare("SELECT name FROM pragma_table_info('messages') WHERE name = 'cancelled_at'").get()).toEqual({ name: 'cancelled_at' });
     check.close();
   });

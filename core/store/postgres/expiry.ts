@@ -75,7 +75,7 @@ export class Expiry {
       ]);
       const rewindCutoff = now - rewindSeconds * 1000;
       await c.query(
-        `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = $1 AND enqueue_time <= $2 AND state = ${STATE.kept} AND deleted_at <= $2 LIMIT $3 FOR UPDATE SKIP LOCKED)`,
+        `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = $1 AND state = ${STATE.kept} AND enqueue_time <= $2 LIMIT $3 FOR UPDATE SKIP LOCKED)`,
         [queue.id, rewindCutoff, SWEEP_BATCH],
       );
       if (deadLetterPolicy?.policy === 1 && deadLetterPolicy.maxTimeToLive !== undefined) {

@@ -129,6 +129,12 @@ CREATE TRIGGER messages_count_update AFTER UPDATE ON messages
     version: 3,
     sql: `ALTER TABLE messages ADD COLUMN cancelled_at bigint;`,
   },
+  {
+    // As in SQLite (sqlite/schema.ts): kept messages are forgotten by enqueue time.
+    version: 4,
+    sql: `DROP INDEX messages_kept;
+CREATE INDEX messages_replayable ON messages(queue_id, enqueue_time) WHERE state = 3;`,
+  },
 ];
 
 export const SCHEMA_VERSION = latestVersion(MIGRATIONS);

@@ -4,7 +4,8 @@
  *   with the receive count used up dead-letters the message instead, and one cancelled while
  *   leased ends it (cancellations.ts).
  * - sweep: retention (every message older than msgRetentionSeconds goes, consumed or not), the
- *   rewind window (deleted messages are forgotten after rewindSeconds), time-to-live dead letters,
+ *   rewind window (deleted messages are forgotten once enqueued more than rewindSeconds ago: no
+ *   rewind can reach them), time-to-live dead letters,
  *   and the dedup window.
  * Each call does a bounded amount of work so a commit stays short; the caller runs it again soon
  * when `nextDueAt` says more is due.
@@ -29,7 +30,7 @@ export class Expiry {
   private readonly promote: Statement<[number]>;
   private readonly nextDue: Statement<[], { t: number | null }>;
   private readonly retire: Statement<[number, number, number], { state: number }>;
-  private readonly forget: Statement<[number, number, number, number]>;
+  private readonly forget: Statement<[number, number, number]>;
   private readonly overdue: Statement<[number, number, number], DeadLetterCandidate>;
   private readonly dedupExpired: Statement<[number]>;
 
@@ -48,7 +49,7 @@ export class Expiry {
     this.nextDue = db.prepare(`SELECT min(visible_at) AS t FROM messages WHERE state IN (${STATE.leased}, ${STATE.delayed})`);
     this.retire = db.prepare('DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = ? AND enqueue_time <= ? LIMIT ?) RETURNING state');
     this.forget = db.prepare(
-      `DELETE FROM messages WHERE id IN (SELECT id FROM messages INDEXED BY messages_kept WHERE queue_id = ? AND enqueue_time <= ? AND state = ${STATE.kept} AND deleted_at <= ? LIMIT ?)`,
+      `DELETE FROM messages WHERE id IN (SELECT id FROM messages INDEXED BY messages_replayable WHERE queue_id = ? AND state = ${STATE.kept} AND enqueue_time <= ? LIMIT ?)`,
     );
     this.overdue = db.prepare(
       `SELECT ${CANDIDATE_COLUMNS} FROM messages
@@ -87,7 +88,7 @@ export class Expiry {
       const { msgRetentionSeconds, rewindSeconds, deadLetterPolicy } = queue.attributes;
       for (const { state } of this.retire.all(queue.id, now - msgRetentionSeconds * 1000, SWEEP_BATCH)) this.counts.add(queue.id, state, -1);
       const rewindCutoff = now - rewindSeconds * 1000;
-      this.counts.add(queue.id, STATE.kept, -this.forget.run(queue.id, rewindCutoff, rewindCutoff, SWEEP_BATCH).changes);
+      this.counts.add(queue.id, STATE.kept, -this.forget.run(queue.id, rewindCutoff, SWEEP_BATCH).changes);
       if (deadLetterPolicy?.policy === 1 && deadLetterPolicy.maxTimeToLive !== undefined) {
         for (const row of this.overdue.all(queue.id, now - deadLetterPolicy.maxTimeToLive * 1000, SWEEP_BATCH)) {
           for (const name of this.deadLetters.deadLetter(row, queue, 'maxTimeToLive', now) ?? []) woken.add(name);

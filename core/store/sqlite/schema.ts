@@ -65,6 +65,14 @@ CREATE INDEX dedup_expires ON dedup(expires_at);
     version: 3,
     sql: `ALTER TABLE messages ADD COLUMN cancelled_at INTEGER;`,
   },
+  {
+    // A kept message is replayable while its enqueue time is within the rewind window (rewind
+    // takes messages enqueued since a time no older than rewindSeconds): it is forgotten by
+    // enqueue time, not deletion time, and this index finds it for the sweep and for rewind.
+    version: 4,
+    sql: `DROP INDEX messages_kept;
+CREATE INDEX messages_replayable ON messages(queue_id, enqueue_time) WHERE state = 3;`,
+  },
 ];
 
 export const SCHEMA_VERSION = latestVersion(MIGRATIONS);
