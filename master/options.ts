@@ -2,7 +2,7 @@
  * startMaster's and run()'s options: named defaults → merge → validate (messages name the option)
  * → resolved types with nothing optional.
  */
-import { resolveConnection, type BrokerConnection, type SpoolClient } from '../core/client/index.js';
+import { checkKnownOptions, resolveConnection, type BrokerConnection, type SpoolClient } from '../core/client/index.js';
 import type { Engine } from '../core/engine/engine.js';
 import { LIMITS } from '../core/limits.js';
 import { replyQueueName, type BackoffSpec } from '../core/tasks/envelope.js';
@@ -83,8 +83,11 @@ export const MASTER_DEFAULTS = {
 
 const QUEUE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
+const MASTER_OPTION_NAMES = ['url', 'broker', 'client', 'queue', 'name', 'replyPrefetch', 'orphanRetentionMs', 'orphanMax', 'defaults', 'on'] as const satisfies readonly (keyof MasterOptions)[];
+
 export function resolveMasterOptions(options: MasterOptions): ResolvedMasterOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('startMaster options must be an object');
+  checkKnownOptions(options, MASTER_OPTION_NAMES, 'startMaster');
   const connection = resolveConnection(options, 'startMaster');
   const queue = queueName('queue', options.queue);
   if (typeof options.name !== 'string' || options.name === '') throw new TypeError('name must be a non-empty string (the reply queue is named from it)');

@@ -2,7 +2,7 @@
  * startWorker's options: named defaults → merge → validate (messages name the option) → a resolved
  * type with nothing optional.
  */
-import { resolveConnection, type BrokerConnection, type SpoolClient } from '../core/client/index.js';
+import { checkKnownOptions, resolveConnection, type BrokerConnection, type SpoolClient } from '../core/client/index.js';
 import type { Engine } from '../core/engine/engine.js';
 import type { BackoffPolicy } from './backoff.js';
 
@@ -94,8 +94,11 @@ export const CONCURRENCY_MAX = 10_000;
 const noop = () => {};
 export const SILENT_LOGGER: WorkerLogger = { debug: noop, info: noop, warn: noop, error: noop };
 
+const WORKER_OPTION_NAMES = ['url', 'broker', 'client', 'queue', 'handlers', 'concurrency', 'leaseMs', 'shutdownTimeoutMs', 'backoff', 'idleCheckMs', 'log'] as const satisfies readonly (keyof WorkerOptions)[];
+
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('startWorker options must be an object');
+  checkKnownOptions(options, WORKER_OPTION_NAMES, 'startWorker');
   const connection = resolveConnection(options, 'startWorker');
   if (typeof options.queue !== 'string' || options.queue === '') throw new TypeError('queue must be a queue name');
   if (typeof options.handlers !== 'object' || options.handlers === null) throw new TypeError('handlers must be an object of task name → handler function');

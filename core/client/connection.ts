@@ -2,7 +2,7 @@
  * How a runtime (master, worker) reaches its broker: a URL, an in-process engine, or a client the
  * caller owns. One resolver and one opener, so both runtimes accept the same three forms.
  */
-import type { Engine } from '../engine/engine.js';
+import { Engine } from '../engine/engine.js';
 import { SpoolClient } from './client.js';
 
 export type BrokerConnection = { kind: 'url'; url: string } | { kind: 'broker'; engine: Engine } | { kind: 'client'; client: SpoolClient };
@@ -24,8 +24,34 @@ export function resolveConnection(options: BrokerConnectionInput, who: string): 
     if (typeof options.url !== 'string' || !/^https?:\/\//.test(options.url)) throw new TypeError(`url must be an http(s) URL, got ${JSON.stringify(options.url)}`);
     return { kind: 'url', url: options.url };
   }
-  if (options.broker !== undefined) return { kind: 'broker', engine: options.broker };
-  return { kind: 'client', client: options.client! };
+  if (options.broker !== undefined) {
+    if (!(options.broker instanceof Engine)) throw new TypeError(`broker must be an Engine (openEngine(), or new Engine()), got ${typeof options.broker}`);
+    return { kind: 'broker', engine: options.broker };
+  }
+  if (!(options.client instanceof SpoolClient)) throw new TypeError(`client must be a SpoolClient, got ${typeof options.client}`);
+  return { kind: 'client', client: options.client };
+}
+
+/**
+ * Refuses option names a runtime does not know: from JavaScript a misspelt one (`concurency`)
+ * would otherwise be ignored without a word.
+ */
+export function checkKnownOptions(options: object, known: readonly string[], who: string): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const near = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+    throw new TypeError(`${who}: unknown option ${JSON.stringify(key)}${near ? ` (did you mean ${near}?)` : ''}`);
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /** The client for a connection, and whether the runtime owns it (and so closes it). */

@@ -23,4 +23,4 @@ export {
   type SubscribeOptions,
   type Subscription,
 } from './types.js';
-export { resolveConnection, openConnection, type BrokerConnection, type BrokerConnectionInput } from './connection.js';
+export { checkKnownOptions, resolveConnection, openConnection, type BrokerConnection, type BrokerConnectionInput } from './connection.js';

@@ -17,6 +17,8 @@ describe('resolveMasterOptions', () => {
     expect(() => resolveMasterOptions({ ...base, name: '' })).toThrow(/^name must be a non-empty string/);
     expect(() => resolveMasterOptions({ ...base, name: 'x'.repeat(80) })).toThrow(/^name must give a queue name/);
     expect(() => resolveMasterOptions({ ...base, replyPrefetch: 0 })).toThrow(/^replyPrefetch must be a whole number from 1/);
+    expect(() => resolveMasterOptions({ ...base, nmae: 'm2' } as never)).toThrow('startMaster: unknown option "nmae" (did you mean name?)');
+    expect(() => resolveMasterOptions({ ...base, timeoutMs: 5 } as never)).toThrow(/^startMaster: unknown option "timeoutMs"$/);
     expect(() => resolveMasterOptions({ ...base, defaults: { maxAttempts: 1.5 } })).toThrow(/^defaults\.maxAttempts must be/);
   });
 

@@ -479,6 +479,9 @@ export function workerContract(kind: string, setup: () => Promise<WorkerFixture>
       await expect(startWorker({ ...f.target, queue: TASKS, handlers: {}, concurrency: 0 })).rejects.toThrow(/concurrency/);
       await expect(startWorker({ ...f.target, queue: 'no-such-queue', handlers: {} })).rejects.toMatchObject({ code: 'QUEUE_NOT_FOUND' });
       await expect(startWorker({ ...f.target, queue: TASKS, handlers: {}, log: 'console' as never })).rejects.toThrow(/log must be an object with debug, info, warn and error/);
+      await expect(startWorker({ ...f.target, queue: TASKS, handlers: {}, concurency: 4 } as never)).rejects.toThrow('startWorker: unknown option "concurency" (did you mean concurrency?)');
+      await expect(startWorker({ broker: {} as never, queue: TASKS, handlers: {} })).rejects.toThrow(/broker must be an Engine/);
+      await expect(startWorker({ client: {} as never, queue: TASKS, handlers: {} })).rejects.toThrow(/client must be a SpoolClient/);
     });
 
     it('a logger that throws loses its line, not the task', async () => {
