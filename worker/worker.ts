@@ -92,7 +92,7 @@ class TaskWorker implements Worker {
     await this.client.getQueue(this.options.queue);
     await this.subscribe();
     if (this.options.idleCheckMs > 0) {
-      this.watchdog = new IdleWatchdog(this.options.idleCheckMs, () => this.checkIdle());
+      this.watchdog = new IdleWatchdog(this.options.idleCheckMs, () => this.checkIdle(), (error) => this.events.fire('error', { error }));
       this.watchdog.start();
     }
   }
@@ -221,6 +221,7 @@ class IdleWatchdog {
   constructor(
     private readonly intervalMs: number,
     private readonly check: () => Promise<'idle' | 'busy' | 'resubscribed'>,
+    private readonly onError: (error: Error) => void,
   ) {}
 
   start(): void {
@@ -232,7 +233,8 @@ class IdleWatchdog {
         })
         .catch((err: unknown) => {
           this.strikes = 0;
-          process.emitWarning(`spool worker idle check failed: ${toError(err).message}`, 'SpoolWorkerWarning');
+          const error = toError(err);
+          this.onError(new Error(`the idle check failed: ${error.message}`, { cause: error }));
         })
         .finally(() => {
           this.running = null;

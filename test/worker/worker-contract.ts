@@ -484,6 +484,15 @@ export function workerContract(kind: string, setup: () => Promise<WorkerFixture>
       await expect(startWorker({ client: {} as never, queue: TASKS, handlers: {} })).rejects.toThrow(/client must be a SpoolClient/);
     });
 
+    it('reports a failed idle check as an error event', async () => {
+      const f = await fixture();
+      const worker = await start(f, { idleCheckMs: 100, handlers: { ping: () => 'pong' } });
+      const errors: string[] = [];
+      worker.events.on('error', ({ error }) => errors.push(error.message));
+      await f.client.deleteQueue(TASKS);
+      await eventually(() => errors.some((m) => m.startsWith('the idle check failed:')));
+    });
+
     it('a logger that throws loses its line, not the task', async () => {
       const f = await fixture();
       const broken = () => {
