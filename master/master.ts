@@ -202,11 +202,7 @@ export class Master {
    * a held orphan reply settles it). It never throws: every failure is a rejection.
    */
   result<T = unknown>(taskId: string, options: AttachOptions = {}): Promise<T> {
-    try {
-      return this.attach<T>(taskId, options).result;
-    } catch (err) {
-      return Promise.reject(toError(err));
-    }
+    return this.attach<T>(taskId, options).result;
   }
 
   /**

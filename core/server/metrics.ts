@@ -29,6 +29,7 @@ export class Metrics {
   private readonly delayed = this.gauge('spool_queue_delayed', 'Messages delayed and not yet visible, per queue');
   private readonly oldestAge = this.gauge('spool_queue_oldest_message_age_seconds', 'Age of the oldest message not yet deleted, per queue');
   private readonly deadLetters = this.gauge('spool_dead_letter_queue_depth', 'Messages held in a dead-letter queue (ready, leased or delayed)');
+  private readonly queueGauges = [this.depth, this.inFlight, this.delayed, this.oldestAge, this.deadLetters];
   private readonly queueCount = new Gauge({ name: 'spool_queues', help: 'Queues that exist', registers: [this.registry] });
   private readonly storeUp = new Gauge({ name: 'spool_store_up', help: '1 if this scrape could read the store, 0 if not (the queue gauges are then absent)', registers: [this.registry] });
   // Counted per engine event in a plain map (a hot path: several events per message) and handed
@@ -121,7 +122,8 @@ export class Metrics {
         if (page.queues.length < PAGE) break;
       }
     } catch {
-      for (const gauge of [this.depth, this.inFlight, this.delayed, this.oldestAge, this.deadLetters, this.queueCount]) gauge.reset();
+      for (const gauge of this.queueGauges) gauge.reset();
+      this.queueCount.reset();
       this.storeUp.set(0);
       return;
     }
@@ -131,7 +133,7 @@ export class Metrics {
     const now = engine.clock.now();
     const names = new Set(queues.map((q) => q.name));
     for (const queue of counted) if (!names.has(queue)) this.forgetTotals(queue);
-    for (const gauge of [this.depth, this.inFlight, this.delayed, this.oldestAge, this.deadLetters]) gauge.reset();
+    for (const gauge of this.queueGauges) gauge.reset();
     this.queueCount.set(queues.length);
     queues.forEach(({ name: queue }, i) => {
       const s = stats[i];

@@ -1,9 +1,9 @@
 /**
  * The one body parser: JSON in UTF-8 (another declared charset is 415). Invalid UTF-8 is refused
  * (decoding it would silently turn bytes into U+FFFD and change a message body), and so are
- * `__proto__` keys and `constructor.prototype` (fastify's secure-json-parse). An empty body parses as no body, so
- * routes whose fields are all optional accept it, whatever its Content-Type. Failures are
- * INVALID_PARAMETER (400), or UNSUPPORTED_MEDIA_TYPE (415) for a body that is not JSON.
+ * `__proto__` keys and `constructor.prototype` (fastify's secure-json-parse). An empty body
+ * parses as no body, whatever its Content-Type, so routes whose fields are all optional accept it.
+ * Failures are INVALID_PARAMETER (400), or UNSUPPORTED_MEDIA_TYPE (415) for a body that is not JSON.
  */
 import type { FastifyInstance } from 'fastify';
 import { SpoolError } from '../../errors.js';

@@ -17,9 +17,14 @@ export class Cancellations {
     await c.query('UPDATE messages SET cancelled_at = $1 WHERE id = $2', [now, id]);
   }
 
+  /** Deletes a cancelled message: one not leased at once, a leased one when its holder lets it go. */
+  async remove(c: Client, id: number): Promise<void> {
+    await c.query('DELETE FROM messages WHERE id = $1', [id]);
+  }
+
   /** Ends a cancelled message its holder let go; returns the queues that gained a message (its replyTo). */
   async end(c: Client, message: DeadLetterCandidate, queue: QueueRow, now: number): Promise<string[]> {
-    await c.query('DELETE FROM messages WHERE id = $1', [message.id]);
+    await this.remove(c, message.id);
     const replyQueue = message.reply_to === null ? null : await this.queues.find(c, message.reply_to);
     if (!replyQueue) return [];
     const notice = cancelNoticeMessage({ msgId: String(message.id), queue: queue.name, dequeueCount: message.dequeue_count, correlationId: message.correlation_id }, now);

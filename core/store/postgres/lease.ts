@@ -131,7 +131,7 @@ export class Leases {
       await this.cancellations.mark(c, id, now);
       return 'running';
     }
-    await c.query('DELETE FROM messages WHERE id = $1', [id]);
+    await this.cancellations.remove(c, id);
     return 'removed';
   }
 

@@ -13,21 +13,26 @@ import type { QueueDirectory } from './queues.js';
 
 export class Cancellations {
   private readonly markStmt: Statement<[number, number]>;
-  private readonly endStmt: Statement<[number]>;
+  private readonly removeStmt: Statement<[number]>;
 
   constructor(db: Database, private readonly queues: QueueDirectory, private readonly writer: MessageWriter, private readonly counts: QueueCounts) {
     this.markStmt = db.prepare('UPDATE messages SET cancelled_at = ? WHERE id = ?');
-    this.endStmt = db.prepare('DELETE FROM messages WHERE id = ?');
+    this.removeStmt = db.prepare('DELETE FROM messages WHERE id = ?');
   }
 
   mark(id: number, now: number): void {
     this.markStmt.run(now, id);
   }
 
+  /** Deletes a cancelled message: one not leased at once, a leased one when its holder lets it go. */
+  remove(queue: QueueRow, id: number, state: number): void {
+    this.removeStmt.run(id);
+    this.counts.add(queue.id, state, -1);
+  }
+
   /** Ends a cancelled message its holder let go; returns the queues that gained a message (its replyTo). */
   end(message: DeadLetterCandidate, queue: QueueRow, now: number): string[] {
-    this.endStmt.run(message.id);
-    this.counts.add(queue.id, message.state, -1);
+    this.remove(queue, message.id, message.state);
     const replyQueue = message.reply_to === null ? null : this.queues.find(message.reply_to);
     if (!replyQueue) return [];
     const notice = cancelNoticeMessage({ msgId: String(message.id), queue: queue.name, dequeueCount: message.dequeue_count, correlationId: message.correlation_id }, now);

@@ -26,7 +26,6 @@ export class Leases {
   private readonly extendStmt: Statement<[number, number]>;
   private readonly extendWithBodyStmt: Statement<[number, string, number]>;
   private readonly stateStmt: Statement<[number, number], { state: number; visible_at: number }>;
-  private readonly cancelStmt: Statement<[number]>;
   private readonly releaseStmt: Statement<[number, number, number]>;
   private readonly unclaimStmt: Statement<[number, number, number, number, number]>;
 
@@ -52,7 +51,6 @@ export class Leases {
     this.extendStmt = db.prepare('UPDATE messages SET visible_at = ? WHERE id = ?');
     this.extendWithBodyStmt = db.prepare('UPDATE messages SET visible_at = ?, body = ? WHERE id = ?');
     this.stateStmt = db.prepare('SELECT state, visible_at FROM messages WHERE id = ? AND queue_id = ?');
-    this.cancelStmt = db.prepare('DELETE FROM messages WHERE id = ?');
     this.unclaimStmt = db.prepare(
       `UPDATE messages SET state = ${STATE.ready}, visible_at = ?, lease_token = NULL, dequeue_count = dequeue_count - 1,
          first_dequeue_time = CASE WHEN dequeue_count = 1 THEN NULL ELSE first_dequeue_time END
@@ -103,8 +101,7 @@ export class Leases {
       this.cancellations.mark(id, now);
       return 'running';
     }
-    this.cancelStmt.run(id);
-    this.counts.add(queue.id, row.state, -1);
+    this.cancellations.remove(queue, id, row.state);
     return 'removed';
   }
 
