@@ -58,6 +58,23 @@ describe('group commit', () => {
     }
   });
 
+  it('a batch stops taking operations at its time budget, and the rest commit after it', async () => {
+    const sizes: number[] = [];
+    // A budget of 0 ms is spent at the first check, before the fourth operation.
+    const store = new SqliteStore({ path: join(tempDir(), 'spool.db'), maxBatchMs: 0, onCommit: ({ ops }) => sizes.push(ops) });
+    const engine = new Engine({ store, clock: new FakeClock(), sweepIntervalMs: 3_600_000 });
+    try {
+      await engine.createQueue('jobs');
+      sizes.length = 0;
+      await Promise.all(Array.from({ length: 100 }, (_, i) => engine.send('jobs', { body: `m${i}` })));
+      expect(Math.max(...sizes)).toBe(3);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(100);
+      expect((await engine.stats('jobs')).activeMsgNum).toBe(100);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it("in 'process' mode commits without a sync", async () => {
     const events = await commitsOf('process');
     expect(events.filter((e) => e.startsWith('commit')).every((e) => e.endsWith(' unsynced'))).toBe(true);

@@ -25,7 +25,7 @@ export interface SqliteStoreOptions {
   path: string;
   /** Default 'fsync': every acknowledged write is synced before it resolves. */
   durability?: StoreDurability;
-  /** Longest a batch of operations may hold the event loop before it commits; default 2 ms. */
+  /** Longest a batch of operations may hold the event loop before it commits; default 1 ms. */
   maxBatchMs?: number;
   /** Observes each commit (for metrics). */
   onCommit?: (info: CommitInfo) => void;
@@ -66,7 +66,7 @@ export class SqliteStore implements Store {
     this.state = new QueueState(this.db, this.queues, this.counts);
     this.commits = new GroupCommit(this.db, {
       fsync: durability === 'fsync',
-      maxBatchMs: options.maxBatchMs ?? 2,
+      maxBatchMs: options.maxBatchMs ?? 1,
       maxBatchOps: 1000,
       onFailure: () => {
         this.queues.reset();
