@@ -24,14 +24,14 @@ export interface Proc {
 }
 
 /**
- * Spawns a node child from source (tsx) and resolves once a line of its stdout matches `ready`.
+ * Spawns a node child from source (tsx) and resolves once a line of its stdout or stderr matches `ready`.
  * Its stderr is kept (the last lines) and shown only if it fails to start or exits with an error,
  * so a graceful shutdown's notice does not interleave with the benchmark's output.
  */
 export function spawnNode(nodeArgs: string[], script: string, scriptArgs: string[], ready: RegExp, timeoutMs = 60_000): Promise<{ proc: Proc; match: RegExpMatchArray }> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...scriptArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => {
+  const stderrLines = createInterface({ input: child.stderr! }).on('line', (line) => {
     stderr.push(line);
     if (stderr.length > 40) stderr.shift();
   });
@@ -49,7 +49,6 @@ export function spawnNode(nodeArgs: string[], script: string, scriptArgs: string
     },
   };
   return new Promise((res, rej) => {
-    const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       rej(new Error(`${script} did not print ${ready} within ${timeoutMs} ms`));
@@ -59,14 +58,16 @@ export function spawnNode(nodeArgs: string[], script: string, scriptArgs: string
       rej(new Error(`${script} exited (${code}) before it was ready`));
     };
     child.once('exit', onExit);
-    lines.on('line', (line) => {
+    const onLine = (line: string) => {
       const match = line.match(ready);
       if (match) {
         clearTimeout(timer);
         child.off('exit', onExit);
         res({ proc, match });
       }
-    });
+    };
+    createInterface({ input: child.stdout! }).on('line', onLine);
+    stderrLines.on('line', onLine);
   });
 }
 

@@ -45,7 +45,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     // Loaded here, not at the top: the other commands need none of the server's dependencies.
     const { startServer } = await import('../../core/server/server.js');
     const server = await startServer(options);
-    process.stdout.write(`spool: listening on ${server.url} (store ${describeStore(options)}, durability ${options.durability}); dashboard at ${server.url}/dashboard\n`);
+    // Beside the logs, not in them: stdout carries pino's JSON (which has its own 'Server listening' record).
+    process.stderr.write(`spool: listening on ${server.url} (store ${describeStore(options)}, durability ${options.durability}); dashboard at ${server.url}/dashboard\n`);
 
     closeOnSignals(() => server.close(), 'shutting down');
   },

@@ -217,7 +217,7 @@ describe('spool CLI against a real broker', () => {
   it('serve listens where it says, honours SPOOL_* under flags, and exits cleanly on SIGTERM', async () => {
     const data = tempDir();
     const child = spawnCli(['serve', '--port', '0', '--log-level', 'silent'], { SPOOL_DATA: data, SPOOL_PORT: '1' });
-    const line = await waitForLine(child, /listening on/);
+    const line = await waitForLine(child, /listening on/, 15_000, 'stderr');
     const url = /listening on (\S+)/.exec(line)![1]!;
     expect(line).toContain(join(data, 'spool.db'));
     expect(line).toContain(`dashboard at ${url}/dashboard`);
@@ -236,5 +236,19 @@ describe('spool CLI against a real broker', () => {
     const [message] = await reopened.receive('served', { max: 1 });
     expect(message?.body).toBe('kept');
     await reopened.close();
+  });
+
+  it("serve's stdout is JSON log records only; its notices go to stderr", async () => {
+    const child = spawnCli(['serve', '--port', '0', '--data', tempDir(), '--log-level', 'info']);
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const line = await waitForLine(child, /listening on/, 15_000, 'stderr');
+    const client = new SpoolClient({ url: /listening on (\S+)/.exec(line)![1]! });
+    await client.createQueue('logged');
+    await client.close();
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    const records = stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { msg?: string });
+    expect(records.some((r) => r.msg?.startsWith('Server listening at'))).toBe(true);
   });
 });

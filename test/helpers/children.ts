@@ -66,7 +66,7 @@ export async function startBroker(port: number, storeArgs: string[], timeoutMs: 
   let exited = false;
   void broker.exited.then(() => (exited = true));
   await until(
-    () => exited || broker.stdout().includes('listening on'),
+    () => exited || broker.stderr().includes('listening on'),
     timeoutMs,
     () => `broker did not start; stdout: ${broker.stdout()} stderr: ${broker.stderr()}`,
   );
