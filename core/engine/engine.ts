@@ -15,7 +15,7 @@ import { cancelHandovers, handOver, reserveHandovers } from './handoff.js';
 import { KeepAlive } from './keep-alive.js';
 import { toReceived, type ReceivedMessage } from './message.js';
 import { decodeReceipt, newLeaseToken } from './receipt.js';
-import { Sweeper } from './sweeper.js';
+import { Sweeper, type Recovery } from './sweeper.js';
 import { checkBatch, checkBody, checkQueueName, toNewMessage, type SendInput } from './validate.js';
 
 export interface EngineOptions {
@@ -24,7 +24,10 @@ export interface EngineOptions {
   clock?: Clock;
   /** How often retention, rewind window, TTL dead letters and dedup expiry are swept; default 1000 ms. */
   sweepIntervalMs?: number;
-  /** Called with failures of background work (sweeps, push consumers); default: ignore. */
+  /**
+   * Called with failures of background work (lease expiry, sweeps, push consumers); default: ignore.
+   * Expiry and sweeps retry every second; `events` says `recovered` when they succeed again.
+   */
   onError?: (err: SpoolError) => void;
 }
 
@@ -71,6 +74,8 @@ export interface EngineEvents {
   deleted: [{ queue: string; count: number }];
   /** A leased message was cancelled: whoever holds its lease should stop and settle it. */
   cancel: [{ queue: string; msgId: string }];
+  /** Background work (lease expiry, the sweep) succeeded again after failing, e.g. when the store is back. */
+  recovered: [Recovery];
 }
 
 export class Engine {
@@ -116,6 +121,7 @@ export class Engine {
       sweep: (now) => this.store.sweep(now),
       wake: (queues) => this.wake(queues),
       onError: this.onError,
+      onRecovered: (recovery) => this.emit('recovered', recovery),
     });
     this.sweeper.start();
     // A shared store reports other brokers' sends, queue changes and cancels (and its own commits).

@@ -4,7 +4,8 @@
  *   due, wakes the queues that gained ready messages, and re-arms for the next one;
  * - the sweep runs every sweepIntervalMs for retention, the rewind window, time-to-live dead letters
  *   and the dedup window.
- * Neither overlaps itself; a failure is reported and the loop goes on.
+ * Neither overlaps itself; a failure is reported and the loop goes on, and the first success after
+ * failures (the store back after an outage) is reported as a recovery.
  */
 import type { Clock, TimerHandle } from './clock.js';
 import type { ExpireResult, WakeResult } from '../store/store.js';
@@ -16,6 +17,14 @@ export interface SweeperOptions {
   sweep: (now: number) => Promise<WakeResult>;
   wake: (queues: string[]) => void;
   onError: (err: unknown) => void;
+  onRecovered: (recovery: Recovery) => void;
+}
+
+export interface Recovery {
+  /** Failures since the last success. */
+  failures: number;
+  /** From the first of them to this success. */
+  downMs: number;
 }
 
 export class Sweeper {
@@ -26,6 +35,8 @@ export class Sweeper {
   private sweepTimer: TimerHandle | null = null;
   private sweeping = false;
   private closed = false;
+  private failures = 0;
+  private failingSince = 0;
 
   constructor(private readonly options: SweeperOptions) {}
 
@@ -68,11 +79,12 @@ export class Sweeper {
     this.options
       .expire(this.options.clock.now())
       .then(({ woken, nextDueAt }) => {
+        this.succeeded();
         this.options.wake(woken);
         if (nextDueAt !== null) this.dueBy(nextDueAt);
       })
       .catch((err: unknown) => {
-        this.options.onError(err);
+        this.failed(err);
         this.dueBy(this.options.clock.now() + 1000);
       })
       .finally(() => {
@@ -93,11 +105,27 @@ export class Sweeper {
       this.sweeping = true;
       this.options
         .sweep(this.options.clock.now())
-        .then(({ woken }) => this.options.wake(woken))
-        .catch(this.options.onError)
+        .then(({ woken }) => {
+          this.succeeded();
+          this.options.wake(woken);
+        })
+        .catch((err: unknown) => this.failed(err))
         .finally(() => {
           this.sweeping = false;
         });
     }, this.options.sweepIntervalMs);
+  }
+
+  private failed(err: unknown): void {
+    if (this.failures === 0) this.failingSince = this.options.clock.now();
+    this.failures++;
+    this.options.onError(err);
+  }
+
+  private succeeded(): void {
+    if (this.failures === 0) return;
+    const recovery = { failures: this.failures, downMs: this.options.clock.now() - this.failingSince };
+    this.failures = 0;
+    this.options.onRecovered(recovery);
   }
 }

@@ -16,6 +16,7 @@ import { PostgresStore } from '../store/postgres/postgres-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { buildApp } from './app.js';
+import { BackgroundLog } from './background-log.js';
 import { Lifecycle } from './lifecycle.js';
 import { Metrics } from './metrics.js';
 import { resolveServerOptions, type ServerOptions, type ServerOptionsInput } from './options.js';
@@ -67,7 +68,11 @@ export async function startServer(input: StartServerOptions = {}): Promise<Spool
     // Fail at start, not at the first request, when PostgreSQL is unreachable or its schema too new.
     if (store instanceof PostgresStore) await store.ready();
     const app = buildApp({ engine, limits: options.limits, lifecycle, metrics, logger: logger ?? options.logLevel });
-    log = (err) => app.log.error({ err }, 'background work failed');
+    const background = new BackgroundLog(app.log);
+    log = (err) => background.failed(err);
+    const onRecovered = () => background.recovered();
+    engine.events.on('recovered', onRecovered);
+    cleanups.push(() => engine.events.off('recovered', onRecovered));
     cleanups.push(metrics.follow(engine));
     const ws = attachWebSocket(app.server, engine, {
       maxPayloadBytes: options.limits.wsMaxPayloadBytes,

@@ -4,6 +4,7 @@
  * acknowledged, /healthz reports the outage, and the same broker works again once the server is
  * back, without a restart.
  */
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startTestServer } from '../helpers/server.js';
 import { PostgresCluster } from '../helpers/postgres.js';
@@ -35,7 +36,9 @@ async function eventually<T>(op: () => Promise<T>, ms = 10_000): Promise<T> {
 describe('when PostgreSQL goes away', () => {
   it('operations fail with STORE_FAILED, health turns unavailable, and both recover when it is back', async () => {
     const url = await cluster.createDatabase('loss');
-    const { url: broker, engine } = await startTestServer({ store: url });
+    const records: { level: number; msg: string; failures?: number; downMs?: number }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void records.push(JSON.parse(line)) });
+    const { url: broker, engine } = await startTestServer({ store: url, logger });
     await engine.createQueue('jobs');
     const before = await api(broker, 'POST', '/v1/queues/jobs/messages', { body: 'before' });
     expect(before.status).toBe(200);
@@ -56,12 +59,20 @@ describe('when PostgreSQL goes away', () => {
     expect(scrape.body).toMatch(/^spool_store_up 0$/m);
     expect(scrape.body).toMatch(/^spool_http_requests_total\{method="POST",route="\/v1\/queues\/:q\/messages",status="503"\} 1$/m);
     expect(scrape.body).toContain('process_cpu_user_seconds_total');
+    // The sweep fails every second while the store is down: logged once, not every time.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const failed = records.filter((r) => r.msg.startsWith('background work failed'));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.level).toBe(50);
 
     cluster.startServer();
 
     await eventually(async () => expect((await api(broker, 'GET', '/healthz')).status).toBe(200));
     await eventually(async () => expect((await api(broker, 'GET', '/metrics')).body).toMatch(/^spool_store_up 1$/m));
     const after = await eventually(() => engine.send('jobs', { body: 'after' }));
+    const recovered = await eventually(async () => records.find((r) => r.msg === 'background work recovered') ?? Promise.reject(new Error('no recovery logged')));
+    expect(recovered.failures).toBeGreaterThanOrEqual(2);
+    expect(recovered.downMs).toBeGreaterThanOrEqual(1000);
     expect(after).toMatch(/^\d+$/);
     // Only what was acknowledged is there.
     const got = await engine.receiveBatch('jobs', { max: 16 });
