@@ -3,20 +3,9 @@
  * A TaskFailedError carries the worker's error (name, message, stack) as sent in the failure reply.
  */
 import type { TaskError } from '../core/tasks/envelope.js';
+import { MasterError } from '../core/tasks/errors.js';
 
-export type MasterErrorCode = 'TASK_FAILED' | 'TASK_TIMEOUT' | 'TASK_CANCELLED' | 'MASTER_CLOSED';
-
-export abstract class MasterError extends Error {
-  abstract readonly code: MasterErrorCode;
-
-  /** The task's id; null for a call refused before a task existed (MASTER_CLOSED). */
-  readonly taskId: string | null;
-
-  constructor(message: string, taskId: string | null, options?: { cause?: unknown }) {
-    super(message, options);
-    this.taskId = taskId;
-  }
-}
+export { MasterError, TaskCancelledError, TaskTimeoutError, type MasterErrorCode } from '../core/tasks/errors.js';
 
 /**
  * The task failed for good: attempts used up, an UnrecoverableError, an unknown task name, or a
@@ -40,35 +29,6 @@ export class TaskFailedError extends MasterError {
     this.remoteStack = remote.stack;
     this.attempt = attempt;
     if (remote.stack) this.stack = `${this.stack ?? `TaskFailedError: ${remote.message}`}\n  remote ${remote.stack}`;
-  }
-}
-
-/** No final reply came within the task's timeoutMs (counted from submit). */
-export class TaskTimeoutError extends MasterError {
-  override readonly name = 'TaskTimeoutError';
-  readonly code = 'TASK_TIMEOUT';
-
-  constructor(
-    taskId: string,
-    readonly timeoutMs: number,
-  ) {
-    super(`task ${taskId} timed out after ${timeoutMs} ms`, taskId);
-  }
-}
-
-/**
- * The task was cancelled: `removed` before any worker leased it, or `running` when the worker
- * holding it stopped and sent a `cancelled` reply.
- */
-export class TaskCancelledError extends MasterError {
-  override readonly name = 'TaskCancelledError';
-  readonly code = 'TASK_CANCELLED';
-
-  constructor(
-    taskId: string,
-    readonly when: 'removed' | 'running',
-  ) {
-    super(when === 'removed' ? `task ${taskId} was cancelled before it ran` : `task ${taskId} was cancelled while running`, taskId);
   }
 }
 

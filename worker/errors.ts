@@ -1,21 +1,15 @@
 /**
  * The worker's errors. A handler throws UnrecoverableError to end its task at once (no retry); the
  * others are the reasons a handler's `ctx.signal` fires (`signal.reason`), one class per cause.
+ * TaskCancelledError and TaskTimeoutError are the classes a master's result rejects with.
  */
+export { TaskCancelledError, TaskTimeoutError } from '../core/tasks/errors.js';
 
 /** Thrown by a handler: the task fails for good on this attempt, whatever its maxAttempts. */
 export class UnrecoverableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     Object.defineProperty(this, 'name', { value: 'UnrecoverableError' });
-  }
-}
-
-/** The task was cancelled (`cancel` on the broker): the worker replies `cancelled`. */
-export class TaskCancelledError extends Error {
-  constructor(message = 'the task was cancelled') {
-    super(message);
-    Object.defineProperty(this, 'name', { value: 'TaskCancelledError' });
   }
 }
 
@@ -27,14 +21,6 @@ export class LeaseLostError extends Error {
   constructor(message = 'the task lease was lost', options?: { cause?: unknown }) {
     super(message, options);
     Object.defineProperty(this, 'name', { value: 'LeaseLostError' });
-  }
-}
-
-/** The task's `timeoutMs` (counted from its first post) ran out: a final failure. */
-export class TaskTimeoutError extends Error {
-  constructor(message: string) {
-    super(message);
-    Object.defineProperty(this, 'name', { value: 'TaskTimeoutError' });
   }
 }
 

@@ -135,7 +135,7 @@ export class TaskRun implements ContextHost {
       // The deadline counts from the task's first post, the message's enqueue time (the broker's
       // clock: a worker whose clock is off by more than a little misjudges it by that much).
       const remaining = this.delivery.enqueueTime + envelope.timeoutMs - Date.now();
-      const timeout = new TaskTimeoutError(`the task timed out after ${envelope.timeoutMs} ms`);
+      const timeout = new TaskTimeoutError(this.taskId, envelope.timeoutMs);
       if (remaining <= 0) return this.fail(timeout, 'timeout');
       timer = setTimeout(() => this.abort(timeout), remaining);
     }
@@ -161,7 +161,7 @@ export class TaskRun implements ContextHost {
       this.handlerEnded = true;
       this.untieCancel?.();
       // A cancel the handler never looked for still decides the outcome of a throw.
-      if (this.delivery.cancelled) this.abort(new TaskCancelledError());
+      if (this.delivery.cancelled) this.abort(new TaskCancelledError(this.taskId, 'running'));
       await this.heartbeat.close();
       this.handlerDone(handlerMs);
     }
@@ -205,10 +205,10 @@ export class TaskRun implements ContextHost {
   get handlerSignal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
-      if (!this.abortReason && this.delivery.cancelled) this.abortReason = new TaskCancelledError();
+      if (!this.abortReason && this.delivery.cancelled) this.abortReason = new TaskCancelledError(this.taskId, 'running');
       if (this.abortReason) this.controller.abort(this.abortReason);
       else if (!this.handlerEnded) {
-        const onCancel = () => this.abort(new TaskCancelledError());
+        const onCancel = () => this.abort(new TaskCancelledError(this.taskId, 'running'));
         const cancel = this.delivery.signal;
         cancel.addEventListener('abort', onCancel, { once: true });
         this.untieCancel = () => cancel.removeEventListener('abort', onCancel);

@@ -83,14 +83,15 @@ describe.each(targets)('master with worker/ (%s)', (_kind, target) => {
     expect(seen).toEqual([...seen].sort());
   });
 
-  it('cancel() fires a running handler signal; the result rejects with TaskCancelledError', async () => {
+  it('cancel() fires a running handler signal; the result rejects with TaskCancelledError, the class the handler saw', async () => {
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
+    let reason: unknown;
     const { master } = await both({
       forever: (_p, ctx) =>
         new Promise((_resolve, reject) => {
           started();
-          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error), { once: true });
+          ctx.signal.addEventListener('abort', () => reject((reason = ctx.signal.reason) as Error), { once: true });
         }),
     });
     const handle = await master.submit('forever', null);
@@ -99,6 +100,9 @@ describe.each(targets)('master with worker/ (%s)', (_kind, target) => {
     const err = await handle.result.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TaskCancelledError);
     expect((err as TaskCancelledError).when).toBe('running');
+    // One class for both ends: the worker's signal reason is the master's TaskCancelledError too.
+    expect(reason).toBeInstanceOf(TaskCancelledError);
+    expect(reason).toMatchObject({ code: 'TASK_CANCELLED', taskId: handle.taskId, when: 'running' });
   });
 
   it('map over many tasks with a worker concurrency above the map concurrency', async () => {
