@@ -37,7 +37,7 @@ export class TaskRun implements ContextHost {
   /** The handler's signal, made when the handler first looks: most never do, and one costs microseconds. */
   private controller: AbortController | null = null;
   /** Set while the handler runs with its signal tied to the delivery's cancel. */
-  private untieCancel: (() => void) | null = null;
+  private untieStop: (() => void) | null = null;
   private handlerEnded = false;
   private readonly leaseSeconds: number;
   private readonly started = Date.now();
@@ -159,7 +159,7 @@ export class TaskRun implements ContextHost {
       handlerMs = performance.now() - handlerStarted;
       if (timer) clearTimeout(timer);
       this.handlerEnded = true;
-      this.untieCancel?.();
+      this.untieStop?.();
       // A cancel the handler never looked for still decides the outcome of a throw.
       if (this.delivery.cancelled) this.abort(new TaskCancelledError(this.taskId, 'running'));
       await this.heartbeat.close();
@@ -167,6 +167,8 @@ export class TaskRun implements ContextHost {
     }
 
     if (this.abandoned) return 'released';
+    // Lost while the handler ran without looking at its signal.
+    if (!this.lostError && this.delivery.settled && !this.delivery.cancelled) this.stopReason();
     if (this.lostError) return this.lost(this.lostError);
     // A handler that returns despite a cancel or timeout finished its work: its result stands.
     if (error === null) return this.complete(result);
@@ -205,16 +207,24 @@ export class TaskRun implements ContextHost {
   get handlerSignal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
-      if (!this.abortReason && this.delivery.cancelled) this.abortReason = new TaskCancelledError(this.taskId, 'running');
+      const stop = this.delivery.signal;
+      if (!this.abortReason && stop.aborted) this.abortReason = this.stopReason();
       if (this.abortReason) this.controller.abort(this.abortReason);
       else if (!this.handlerEnded) {
-        const onCancel = () => this.abort(new TaskCancelledError(this.taskId, 'running'));
-        const cancel = this.delivery.signal;
-        cancel.addEventListener('abort', onCancel, { once: true });
-        this.untieCancel = () => cancel.removeEventListener('abort', onCancel);
+        const onStop = () => this.abort(this.stopReason());
+        stop.addEventListener('abort', onStop, { once: true });
+        this.untieStop = () => stop.removeEventListener('abort', onStop);
       }
     }
     return this.controller.signal;
+  }
+
+  /** Why the delivery's signal fired: a cancel, or the lease gone with a dropped connection. */
+  private stopReason(): Error {
+    if (this.delivery.cancelled) return new TaskCancelledError(this.taskId, 'running');
+    const { reason } = this.delivery.signal;
+    this.lostError ??= new LeaseLostError(`the task lease was lost: ${toError(reason).message}`, { cause: reason });
+    return this.lostError;
   }
 
   private abort(reason: Error): void {

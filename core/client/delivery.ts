@@ -28,7 +28,9 @@ export class PushedMessage implements Delivery {
   private state: 'open' | 'settling' | 'acked' | 'released' | 'requeued' | 'completed' | 'gone' = 'open';
   /** Made on first use: most deliveries are never cancelled nor asked for a signal. */
   private cancellation: AbortController | null = null;
-  private cancelledBy: Error | null = null;
+  /** Why the signal fired: a cancel, or the lease lost with the connection. */
+  private stoppedBy: Error | null = null;
+  private wasCancelled = false;
 
   constructor(
     readonly queue: string,
@@ -53,20 +55,27 @@ export class PushedMessage implements Delivery {
   get signal(): AbortSignal {
     if (!this.cancellation) {
       this.cancellation = new AbortController();
-      if (this.cancelledBy) this.cancellation.abort(this.cancelledBy);
+      if (this.stoppedBy) this.cancellation.abort(this.stoppedBy);
     }
     return this.cancellation.signal;
   }
 
   get cancelled(): boolean {
-    return this.cancelledBy !== null;
+    return this.wasCancelled;
   }
 
   /** The broker says this message was cancelled: fire the signal (the holder still settles it). */
   cancel(): void {
-    if (this.settled || this.cancelledBy) return;
-    this.cancelledBy = new SpoolClientError('CLOSED', `message ${this.msgId} was cancelled`);
-    this.cancellation?.abort(this.cancelledBy);
+    if (this.settled || this.stoppedBy) return;
+    this.wasCancelled = true;
+    this.stop(new SpoolClientError('CLOSED', `message ${this.msgId} was cancelled`));
+  }
+
+  /** The connection dropped and the broker releases a closed socket's leases: fire the signal; the lease is gone. */
+  lose(reason: Error): void {
+    if (this.settled) return;
+    this.stop(reason);
+    this.finish('gone');
   }
 
   get settled(): boolean {
@@ -106,9 +115,14 @@ export class PushedMessage implements Delivery {
     }
   }
 
-  /** The subscription ended or the connection dropped: the lease is no longer this client's. */
+  /** The subscription ended: the lease is no longer this client's. */
   abandon(): void {
     if (this.state === 'open') this.finish('gone');
+  }
+
+  private stop(reason: Error): void {
+    this.stoppedBy ??= reason;
+    this.cancellation?.abort(reason);
   }
 
   private async settle<T>(outcome: 'acked' | 'released' | 'requeued' | 'completed', run: () => Promise<T>): Promise<T> {
@@ -127,7 +141,9 @@ export class PushedMessage implements Delivery {
 
   private checkOpen(): void {
     if (this.state === 'open') return;
-    const what = this.state === 'settling' ? 'being settled' : this.state === 'gone' ? 'no longer leased to this client' : `already ${this.state}`;
+    // What the broker would answer for a lease that is gone, without asking it.
+    if (this.state === 'gone') throw new SpoolClientError('RECEIPT_HANDLE_STALE', `message ${this.msgId} is no longer leased to this client`);
+    const what = this.state === 'settling' ? 'being settled' : `already ${this.state}`;
     throw new SpoolClientError('INVALID_PARAMETER', `message ${this.msgId} is ${what}`);
   }
 

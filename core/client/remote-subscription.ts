@@ -4,7 +4,7 @@
  * the old socket's leases, so those messages come again, to this client or another).
  */
 import { PushedMessage, runHandler, type DeliveryOps } from './delivery.js';
-import { SpoolClientClosedError } from './errors.js';
+import { SpoolClientClosedError, SpoolConnectionError } from './errors.js';
 import type { ClientEmitter } from './events.js';
 import type { SocketConnection } from './socket.js';
 import { checkPrefetch } from './prefetch.js';
@@ -30,6 +30,8 @@ export class RemoteSubscription implements Subscription {
   private state: 'active' | 'draining' | 'closed' = 'active';
   private idle: (() => void) | null = null;
   private subscribing: Promise<void> | null = null;
+  /** The broker said it releases a closed socket's leases (the default; not with --keep-leases-on-close). */
+  private leasesEndWithSocket = false;
 
   constructor(
     private readonly owner: SubscriptionOwner,
@@ -64,7 +66,8 @@ export class RemoteSubscription implements Subscription {
       try {
         const request: Record<string, unknown> = { op: 'subscribe', queue: this.queue, prefetch: this.current };
         if (this.options.visibilityTimeout !== undefined) request.visibilityTimeout = this.options.visibilityTimeout;
-        const { subscription } = await this.owner.socket.request<{ subscription: string }>(request);
+        const { subscription, leasesOnClose } = await this.owner.socket.request<{ subscription: string; leasesOnClose?: string }>(request);
+        this.leasesEndWithSocket = leasesOnClose === 'released';
         if (this.state === 'closed') {
           // Closed while subscribing: undo it on the broker.
           await this.owner.socket.request({ op: 'unsubscribe', subscription }).catch(() => {});
@@ -79,9 +82,15 @@ export class RemoteSubscription implements Subscription {
     return this.subscribing;
   }
 
-  /** The socket dropped: the broker forgot this subscription. */
+  /**
+   * The socket dropped: the broker forgot this subscription and, unless it keeps leases, released
+   * what was pushed on it. Handlers learn it now, not at their next extension.
+   */
   disconnected(): void {
     this.owner.unbind(this);
+    if (!this.leasesEndWithSocket) return;
+    const lost = new SpoolConnectionError('the connection to the broker dropped, and the broker released the leases it held');
+    for (const delivery of [...this.unsettled]) delivery.lose(lost);
   }
 
   deliver(messages: Message[]): void {

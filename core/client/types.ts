@@ -75,8 +75,10 @@ export interface Delivery extends Message {
   /** Deletes the message. */
   ack(): Promise<void>;
   /**
-   * Fires when the broker reports the message cancelled (docs/tasks.md); the holder should stop
-   * and settle it.
+   * Fires when the broker reports the message cancelled (docs/tasks.md): the holder should stop
+   * and settle it. Also fires, with a SpoolConnectionError, when the connection drops and the
+   * broker releases its leases (docs/protocol.md): the message is then another consumer's, and
+   * its verbs throw. `cancelled` says which.
    */
   readonly signal: AbortSignal;
   /** True once the broker has reported the message cancelled (`signal` has fired). */

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { SpoolClient, SpoolConnectionError, SpoolTimeoutError, type ConnectionStatus, type Delivery } from '../../core/index.js';
 import { startTestServer } from '../helpers/server.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { eventually } from '../helpers/ws-broker.js';
 
 const clients: SpoolClient[] = [];
@@ -124,6 +125,52 @@ describe('remote client connection', () => {
   it('rejects a bad URL at construction', () => {
     expect(() => new SpoolClient({ url: 'nope' })).toThrow(/not a valid URL/);
     expect(() => new SpoolClient({ url: 'ftp://x' })).toThrow(/http/);
+  });
+});
+
+describe('a dropped connection', () => {
+  /** A subscriber through a proxy that the test cuts, holding the one message it is pushed. */
+  async function holdThroughProxy(options: { keepLeasesOnClose: boolean }) {
+    const { url, engine } = await startTestServer(options);
+    await engine.createQueue('jobs', { visibilityTimeout: 3600 }); // nothing comes back by expiry here
+    const proxy = await startTcpProxy(url);
+    closers.push(() => proxy.close());
+    const c = client(proxy.url);
+    const held: Delivery[] = [];
+    await c.subscribe('jobs', { prefetch: 1 }, (m) => {
+      held.push(m);
+    });
+    await engine.send('jobs', { body: 'work' });
+    await eventually(() => held.length === 1, 5000, 'the delivery');
+    return { url, engine, proxy, c, delivery: held[0]! };
+  }
+
+  it("fires the signal of what was pushed on it at once when the broker releases a closed socket's leases", async () => {
+    const { url, proxy, delivery } = await holdThroughProxy({ keepLeasesOnClose: false });
+    const other: Delivery[] = [];
+    await client(url).subscribe('jobs', { prefetch: 1 }, (m) => {
+      other.push(m);
+    });
+    proxy.cut();
+    await eventually(() => delivery.signal.aborted, 2000, 'the signal');
+    expect(delivery.signal.reason).toBeInstanceOf(SpoolConnectionError);
+    expect(delivery.cancelled).toBe(false);
+    await rejects(delivery.ack(), 'RECEIPT_HANDLE_STALE');
+    // The broker gave the message to the other subscriber at once, not after its hour-long lease.
+    await eventually(() => other.length === 1, 5000, 'the redelivery');
+    expect(other[0]).toMatchObject({ body: 'work', dequeueCount: 2 });
+  });
+
+  it('leaves handlers alone when the broker keeps leases (--keep-leases-on-close): they settle once the socket is back', async () => {
+    const { engine, proxy, c, delivery } = await holdThroughProxy({ keepLeasesOnClose: true });
+    const states: string[] = [];
+    c.events.on('status', (s) => states.push(s.state));
+    proxy.cut();
+    await eventually(() => states.includes('reconnecting') && c.status.state === 'open', 5000, 'reconnected');
+    expect(delivery.signal.aborted).toBe(false);
+    await delivery.ack();
+    const stats = await engine.stats('jobs');
+    expect(stats.activeMsgNum + stats.inactiveMsgNum).toBe(0);
   });
 });
 

@@ -122,6 +122,10 @@ export class Connection implements Peer, SubscriptionHost, RequestContext {
 
   // ---- RequestContext ----
 
+  get leasesOnClose(): 'released' | 'kept' {
+    return this.options.keepLeasesOnClose ? 'kept' : 'released';
+  }
+
   async subscribe(queue: string, prefetch: number, visibilityTimeout: number | undefined): Promise<string> {
     if (this.subscriptions.size >= this.options.maxSubscriptionsPerConnection) {
       throw new SpoolError('INVALID_PARAMETER', `a socket may hold at most ${this.options.maxSubscriptionsPerConnection} subscriptions`);

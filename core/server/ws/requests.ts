@@ -13,6 +13,8 @@ import type { LeaseTable } from './leases.js';
 export interface RequestContext {
   readonly engine: Engine;
   readonly leases: LeaseTable;
+  /** What becomes of this socket's leases when it closes (the broker's keepLeasesOnClose). */
+  readonly leasesOnClose: 'released' | 'kept';
   subscribe(queue: string, prefetch: number, visibilityTimeout: number | undefined): Promise<string>;
   /** Changes a subscription's prefetch; INVALID_PARAMETER when the id is not one of this socket's. */
   credit(subscription: string, prefetch: number): void;
@@ -31,7 +33,7 @@ export async function execute(ctx: RequestContext, request: Request): Promise<un
     case 'subscribe': {
       const prefetch = checkInteger('prefetch', request.prefetch, 1, LIMITS.prefetchMax);
       const visibility = request.visibilityTimeout === undefined ? undefined : checkInteger('visibilityTimeout', request.visibilityTimeout, 1, LIMITS.visibilityTimeoutMax);
-      return { subscription: await ctx.subscribe(request.queue, prefetch, visibility) };
+      return { subscription: await ctx.subscribe(request.queue, prefetch, visibility), leasesOnClose: ctx.leasesOnClose };
     }
 
     case 'credit':
