@@ -10,6 +10,7 @@ import type { Lifecycle } from './lifecycle.js';
 import type { Metrics } from './metrics.js';
 import type { LogLevel, ServerLimits } from './options.js';
 import type { RouteContext } from './http/context.js';
+import { sqsRoutes } from './compat/sqs/plugin.js';
 import { dashboardRoutes } from './http/dashboard.js';
 import { formatSchemaError, frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
@@ -87,5 +88,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   void app.register(queueOpRoutes, context);
   void app.register(messageRoutes, context);
   void app.register(leaseRoutes, context);
+  void app.register(sqsRoutes, context);
   return app;
 }

@@ -1,0 +1,56 @@
+/**
+ * The body parser of the SQS endpoint, registered in its own encapsulated context: AWS JSON 1.0
+ * (`application/x-amz-json-1.0`), UTF-8 only. As the native parser (http/json-body.ts) does, it
+ * refuses invalid UTF-8 (decoding would silently change a message body) and `__proto__` or
+ * `constructor.prototype` keys. An empty body is `{}` (the SDK sends `{}` for actions without input).
+ * Any other content type is refused in SQS's error shape.
+ */
+import type { FastifyInstance } from 'fastify';
+import { AMZ_JSON, SqsError } from './errors.js';
+
+const DETAIL_MAX = 200;
+
+export function registerAmzJsonBody(app: FastifyInstance): void {
+  const secureParse = app.getDefaultJsonParser('error', 'error');
+  // This context's copy of the parsers only: the native routes keep theirs.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(AMZ_JSON, { parseAs: 'buffer' }, (request, raw, done) => {
+    let text: string;
+    try {
+      text = decodeUtf8(request.headers['content-type'], raw as Buffer);
+    } catch (err) {
+      done(err as SqsError, undefined);
+      return;
+    }
+    if (text.trim() === '') done(null, {});
+    else secureParse(request, text, (err, body) => done(err ? whyUnparsed(text) : null, err ? undefined : body));
+  });
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, _raw, done) => {
+    const type = request.headers['content-type'] ?? 'none';
+    done(new SqsError('InvalidParameterValue', `the SQS endpoint takes AWS JSON 1.0 (Content-Type: ${AMZ_JSON}), not ${type}`), undefined);
+  });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body as text: UTF-8 (the only charset accepted), strictly decoded. */
+function decodeUtf8(contentType: string | undefined, raw: Buffer): string {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) throw new SqsError('InvalidParameterValue', `request bodies are JSON in UTF-8, not ${charset}`);
+  try {
+    return utf8.decode(raw);
+  } catch {
+    throw new SqsError('InvalidParameterValue', 'request body is not valid UTF-8');
+  }
+}
+
+/** Runs only on failure: malformed JSON, or a prototype key. */
+function whyUnparsed(text: string): SqsError {
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    const detail = (err as Error).message;
+    return new SqsError('InvalidParameterValue', `request body is not valid JSON: ${detail.slice(0, DETAIL_MAX)}`);
+  }
+  return new SqsError('InvalidParameterValue', 'request body must not contain "__proto__" or "constructor.prototype" keys');
+}
