@@ -54,8 +54,10 @@ export const URL_OPTION = {
   defaultDescription: '$SPOOL_URL or http://127.0.0.1:7878',
 } as const;
 
+/** A client for `--url`, presenting $SPOOL_API_KEY when set (a key in a flag would show in `ps`). */
 export function clientFor(args: { url: string }): SpoolClient {
-  return new SpoolClient({ url: args.url });
+  const apiKey = process.env.SPOOL_API_KEY;
+  return new SpoolClient({ url: args.url, ...(apiKey ? { apiKey } : {}) });
 }
 
 /** Runs `fn` with a client for `--url` and closes it afterwards. */

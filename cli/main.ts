@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from './args.js';
+import { keyCommand } from './commands/key.js';
 import { queueCommand } from './commands/queue.js';
 import { receiveCommand } from './commands/receive.js';
 import { runCommand } from './commands/run.js';
@@ -23,6 +24,7 @@ await yargs(hideBin(process.argv))
   .command(receiveCommand)
   .command(runCommand)
   .command(workerCommand)
+  .command(keyCommand)
   .demandCommand(1, 'Name a command; see spool --help.')
   .recommendCommands()
   .strict()

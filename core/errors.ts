@@ -35,6 +35,8 @@ export const ERROR_TABLE = {
   UNSUPPORTED_MEDIA_TYPE: { http: 415, cmq: 4000, sqs: 'InvalidParameterValue' },
   ROUTE_NOT_FOUND: { http: 404, cmq: 4000, sqs: 'InvalidAction' },
   TOO_MANY_CONNECTIONS: { http: 503, cmq: 6000, sqs: 'RequestThrottled' },
+  UNAUTHORIZED: { http: 401, cmq: 4100, sqs: 'InvalidClientTokenId' },
+  FORBIDDEN: { http: 403, cmq: 4000, sqs: 'AccessDenied' },
   STORE_FAILED: { http: 503, cmq: 6000, sqs: 'ServiceUnavailable' },
   STORE_SCHEMA_MISMATCH: { http: 500, cmq: 6000, sqs: 'InternalError' },
   STORE_LOCKED: { http: 503, cmq: 6000, sqs: 'ServiceUnavailable' },

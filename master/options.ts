@@ -11,6 +11,8 @@ import type { MasterListeners } from './events.js';
 export interface MasterOptions {
   /** Broker URL (give exactly one of url, broker, client). */
   url?: string;
+  /** With `url`: the API key to present, when the broker has keys (docs/auth.md). */
+  apiKey?: string;
   /** An engine in this process (embedded mode). */
   broker?: Engine;
   /** A client you own; the master does not close it. */
@@ -83,7 +85,7 @@ export const MASTER_DEFAULTS = {
 
 const QUEUE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
-const MASTER_OPTION_NAMES = ['url', 'broker', 'client', 'queue', 'name', 'replyPrefetch', 'orphanRetentionMs', 'orphanMax', 'defaults', 'on'] as const satisfies readonly (keyof MasterOptions)[];
+const MASTER_OPTION_NAMES = ['url', 'apiKey', 'broker', 'client', 'queue', 'name', 'replyPrefetch', 'orphanRetentionMs', 'orphanMax', 'defaults', 'on'] as const satisfies readonly (keyof MasterOptions)[];
 
 export function resolveMasterOptions(options: MasterOptions): ResolvedMasterOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('startMaster options must be an object');

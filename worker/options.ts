@@ -45,6 +45,8 @@ export type TaskHandlers = Record<string, (payload: any, ctx: TaskContext) => Pr
 export interface WorkerOptions {
   /** Broker URL (give exactly one of url, broker, client). */
   url?: string;
+  /** With `url`: the API key to present, when the broker has keys (docs/auth.md). */
+  apiKey?: string;
   /** An engine in this process (embedded mode). */
   broker?: Engine;
   /** A client you own; the worker does not close it. */
@@ -94,7 +96,7 @@ export const CONCURRENCY_MAX = 10_000;
 const noop = () => {};
 export const SILENT_LOGGER: WorkerLogger = { debug: noop, info: noop, warn: noop, error: noop };
 
-const WORKER_OPTION_NAMES = ['url', 'broker', 'client', 'queue', 'handlers', 'concurrency', 'leaseMs', 'shutdownTimeoutMs', 'backoff', 'idleCheckMs', 'log'] as const satisfies readonly (keyof WorkerOptions)[];
+const WORKER_OPTION_NAMES = ['url', 'apiKey', 'broker', 'client', 'queue', 'handlers', 'concurrency', 'leaseMs', 'shutdownTimeoutMs', 'backoff', 'idleCheckMs', 'log'] as const satisfies readonly (keyof WorkerOptions)[];
 
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('startWorker options must be an object');

@@ -13,6 +13,7 @@ interface ServeArgs {
   config?: string;
   'log-level'?: string;
   'keep-leases-on-close'?: boolean;
+  'api-keys'?: string;
 }
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
@@ -31,7 +32,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       })
       .option('config', { type: 'string', describe: 'JSON config file [$SPOOL_CONFIG]' })
       .option('log-level', { type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], describe: '[$SPOOL_LOG_LEVEL]' })
-      .option('keep-leases-on-close', { type: 'boolean', describe: 'Keep a closed socket’s leases until they expire' }),
+      .option('keep-leases-on-close', { type: 'boolean', describe: 'Keep a closed socket’s leases until they expire' })
+      .option('api-keys', { type: 'string', describe: 'JSON file of the API keys clients must present (docs/auth.md); needed to listen beyond loopback [$SPOOL_API_KEYS_FILE]' }),
   handler: async (args) => {
     const flags: ServerOptionsInput = {};
     if (args.host !== undefined) flags.host = args.host;
@@ -41,6 +43,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     if (args.durability !== undefined) flags.durability = args.durability as ServerOptionsInput['durability'];
     if (args['log-level'] !== undefined) flags.logLevel = args['log-level'] as ServerOptionsInput['logLevel'];
     if (args['keep-leases-on-close'] !== undefined) flags.keepLeasesOnClose = args['keep-leases-on-close'];
+    if (args['api-keys'] !== undefined) flags.apiKeysFile = args['api-keys'];
     const options = resolveServerOptions({ flags, env: process.env, configFile: args.config ?? null });
     // Loaded here, not at the top: the other commands need none of the server's dependencies.
     const { startServer } = await import('../../core/server/server.js');

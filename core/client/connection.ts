@@ -5,11 +5,13 @@
 import { Engine } from '../engine/engine.js';
 import { SpoolClient } from './client.js';
 
-export type BrokerConnection = { kind: 'url'; url: string } | { kind: 'broker'; engine: Engine } | { kind: 'client'; client: SpoolClient };
+export type BrokerConnection = { kind: 'url'; url: string; apiKey: string | undefined } | { kind: 'broker'; engine: Engine } | { kind: 'client'; client: SpoolClient };
 
 export interface BrokerConnectionInput {
   /** Broker URL. */
   url?: string;
+  /** With `url`: the API key to present, when the broker has keys (docs/auth.md). */
+  apiKey?: string;
   /** An engine in this process (embedded mode). */
   broker?: Engine;
   /** A client the caller owns (not closed by the runtime). */
@@ -22,8 +24,9 @@ export function resolveConnection(options: BrokerConnectionInput, who: string): 
   if (given.length !== 1) throw new TypeError(`${who} needs exactly one of url, broker, client; got ${given.length === 0 ? 'none' : given.join(', ')}`);
   if (options.url !== undefined) {
     if (typeof options.url !== 'string' || !/^https?:\/\//.test(options.url)) throw new TypeError(`url must be an http(s) URL, got ${JSON.stringify(options.url)}`);
-    return { kind: 'url', url: options.url };
+    return { kind: 'url', url: options.url, apiKey: options.apiKey };
   }
+  if (options.apiKey !== undefined) throw new TypeError(`${who}: apiKey goes with url (give a client its own apiKey)`);
   if (options.broker !== undefined) {
     if (!(options.broker instanceof Engine)) throw new TypeError(`broker must be an Engine (openEngine(), or new Engine()), got ${typeof options.broker}`);
     return { kind: 'broker', engine: options.broker };
@@ -58,7 +61,7 @@ function editDistance(a: string, b: string): number {
 export function openConnection(connection: BrokerConnection): { client: SpoolClient; owned: boolean } {
   switch (connection.kind) {
     case 'url':
-      return { client: new SpoolClient({ url: connection.url }), owned: true };
+      return { client: new SpoolClient({ url: connection.url, apiKey: connection.apiKey }), owned: true };
     case 'broker':
       return { client: SpoolClient.embedded(connection.engine), owned: true };
     case 'client':

@@ -12,8 +12,10 @@ export interface SpoolClientOptions {
   pingIntervalMs?: number;
   /** Largest frame the client sends; a larger request fails locally with MESSAGE_TOO_LARGE. Default 2 MiB (the broker's default). */
   maxFrameBytes?: number;
-  /** Extra HTTP headers on every request and on the WebSocket handshake (e.g. authorization). */
+  /** Extra HTTP headers on every request and on the WebSocket handshake. */
   headers?: Record<string, string>;
+  /** The API key to present, when the broker has keys (docs/auth.md): sent as `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
 }
 
 export interface ResolvedClientOptions {
@@ -54,6 +56,10 @@ export function resolveClientOptions(options: SpoolClientOptions): ResolvedClien
     maxFrameBytes: options.maxFrameBytes ?? CLIENT_DEFAULTS.maxFrameBytes,
     headers: { ...options.headers },
   };
+  if (options.apiKey !== undefined) {
+    if (typeof options.apiKey !== 'string' || !/^[\x21-\x7e]+$/.test(options.apiKey)) throw new TypeError('apiKey must be a non-empty string of printable ASCII without spaces');
+    resolved.headers.authorization = `Bearer ${options.apiKey}`;
+  }
   positive('requestTimeoutMs', resolved.requestTimeoutMs);
   positive('reconnect.initialDelayMs', resolved.reconnect.initialDelayMs);
   positive('reconnect.maxDelayMs', resolved.reconnect.maxDelayMs);

@@ -4,6 +4,8 @@
  */
 import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/engine.js';
+import type { KeyRing } from './auth/api-keys.js';
+import { registerApiKeys } from './auth/http-auth.js';
 import { SpoolError } from '../errors.js';
 import { TOO_MANY_CONNECTIONS_MESSAGE, acceptedOverLimit, limitConnections } from './connection-limit.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -29,6 +31,8 @@ export interface AppOptions {
   metrics: Metrics;
   /** A pino logger to use, a level for a new one, or false for none. */
   logger: FastifyBaseLogger | LogLevel | false;
+  /** The API keys requests must present; null: no keys (loopback only). */
+  keys: KeyRing | null;
 }
 
 /** Never logged, wherever they appear: credentials. Bodies are never logged at all (no serializer emits them). */
@@ -42,7 +46,7 @@ const REDACT = [
 ];
 
 export function buildApp(options: AppOptions): FastifyInstance {
-  const { engine, limits, lifecycle, metrics, logger } = options;
+  const { engine, limits, lifecycle, metrics, logger, keys } = options;
   const app = fastify({
     ...(typeof logger === 'object'
       ? { loggerInstance: logger }
@@ -79,6 +83,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     request.log.debug({ method: request.method, route, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
 
+  // After the closing and connection-limit checks: a refused connection is refused before its key is looked at.
+  if (keys) registerApiKeys(app, keys);
+
   const context: RouteContext = { engine, limits, lifecycle };
   void app.register(healthRoutes, context);
   void app.register(metricsRoutes, { ...context, metrics });
@@ -88,6 +95,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   void app.register(queueOpRoutes, context);
   void app.register(messageRoutes, context);
   void app.register(leaseRoutes, context);
-  void app.register(sqsRoutes, context);
+  void app.register(sqsRoutes, { ...context, keys });
   return app;
 }

@@ -53,6 +53,8 @@ export interface ServerOptions {
   logLevel: LogLevel;
   /** Keep leases of a WebSocket that closes until they expire, instead of releasing them at once. */
   keepLeasesOnClose: boolean;
+  /** JSON file of the API keys clients must present (docs/auth.md); null: none, which only a loopback host allows. */
+  apiKeysFile: string | null;
   limits: ServerLimits;
 }
 
@@ -68,6 +70,7 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<Omit<ServerOptions, 'databasePath'
   durability: 'fsync',
   logLevel: 'info',
   keepLeasesOnClose: false,
+  apiKeysFile: null,
   limits: Object.freeze({
     bodyLimitBytes: 2.5 * MiB,
     sendBodyLimitBytes: 20 * MiB,
@@ -80,7 +83,7 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<Omit<ServerOptions, 'databasePath'
   }),
 });
 
-type Kind = { type: 'string' } | { type: 'store' } | { type: 'enum'; values: readonly string[] } | { type: 'boolean' } | { type: 'integer'; min: number; max: number };
+type Kind = { type: 'string' } | { type: 'file-or-none' } | { type: 'store' } | { type: 'enum'; values: readonly string[] } | { type: 'boolean' } | { type: 'integer'; min: number; max: number };
 
 interface OptionSpec {
   /** Key in the input (`limits.` prefix for limits). */
@@ -99,6 +102,7 @@ const SPECS: OptionSpec[] = [
   { key: 'durability', env: 'SPOOL_DURABILITY', kind: { type: 'enum', values: ['fsync', 'process'] } },
   { key: 'logLevel', env: 'SPOOL_LOG_LEVEL', kind: { type: 'enum', values: LOG_LEVELS } },
   { key: 'keepLeasesOnClose', env: 'SPOOL_KEEP_LEASES_ON_CLOSE', kind: { type: 'boolean' } },
+  { key: 'apiKeysFile', env: 'SPOOL_API_KEYS_FILE', kind: { type: 'file-or-none' } },
   { key: 'limits.bodyLimitBytes', env: 'SPOOL_BODY_LIMIT_BYTES', kind: int(1024, 1024 * MiB) },
   { key: 'limits.sendBodyLimitBytes', env: 'SPOOL_SEND_BODY_LIMIT_BYTES', kind: int(1024, 1024 * MiB) },
   { key: 'limits.maxConnections', env: 'SPOOL_MAX_CONNECTIONS', kind: int(1, 1_000_000) },
@@ -204,6 +208,9 @@ function check(spec: OptionSpec, value: unknown, source: string): unknown {
   switch (kind.type) {
     case 'string':
       if (typeof value !== 'string' || value.trim() === '') throw fail('a non-empty string');
+      return value;
+    case 'file-or-none':
+      if (value !== null && (typeof value !== 'string' || value.trim() === '')) throw fail('a file path, or null for none');
       return value;
     case 'store': {
       if (value === 'sqlite') return value;

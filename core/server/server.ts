@@ -15,7 +15,9 @@ import { Engine } from '../engine/engine.js';
 import { PostgresStore } from '../store/postgres/postgres-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
+import { SpoolError } from '../errors.js';
 import { buildApp } from './app.js';
+import { KeyRing, type ApiKeySpec } from './auth/api-keys.js';
 import { BackgroundLog } from './background-log.js';
 import { Lifecycle } from './lifecycle.js';
 import { Metrics } from './metrics.js';
@@ -33,6 +35,8 @@ export interface StartServerOptions extends ServerOptionsInput {
   engine?: Engine;
   /** A pino logger to log with, or false for no logs at all; default: a pino logger at `logLevel` on stdout. */
   logger?: FastifyBaseLogger | false;
+  /** API keys given in code, instead of `apiKeysFile`. */
+  apiKeys?: ApiKeySpec[];
 }
 
 export interface SpoolServer {
@@ -53,8 +57,9 @@ export interface SpoolServer {
  * reached, STORE_SCHEMA_MISMATCH when its schema is newer, and listen errors (EADDRINUSE) as is.
  */
 export async function startServer(input: StartServerOptions = {}): Promise<SpoolServer> {
-  const { engine: givenEngine, logger, databasePath: _derived, ...flags } = input;
+  const { engine: givenEngine, logger, databasePath: _derived, apiKeys, ...flags } = input;
   const options = resolveServerOptions({ flags });
+  const keys = openKeyRing(options, apiKeys);
   const metrics = new Metrics();
   const lifecycle = new Lifecycle();
   let log: (err: unknown) => void = () => {};
@@ -67,7 +72,7 @@ export async function startServer(input: StartServerOptions = {}): Promise<Spool
   try {
     // Fail at start, not at the first request, when PostgreSQL is unreachable or its schema too new.
     if (store instanceof PostgresStore) await store.ready();
-    const app = buildApp({ engine, limits: options.limits, lifecycle, metrics, logger: logger ?? options.logLevel });
+    const app = buildApp({ engine, limits: options.limits, lifecycle, metrics, logger: logger ?? options.logLevel, keys });
     const background = new BackgroundLog(app.log);
     log = (err) => background.failed(err);
     const onRecovered = () => background.recovered();
@@ -79,6 +84,7 @@ export async function startServer(input: StartServerOptions = {}): Promise<Spool
       keepLeasesOnClose: options.keepLeasesOnClose,
       pingIntervalMs: options.limits.wsPingIntervalMs,
       highWaterMarkBytes: options.limits.wsHighWaterMarkBytes,
+      keys,
     });
     metrics.countConnectionsWith(() => ws.connectionCount());
     cleanups.push(() => closeHttp(app.server, app.close(), options.limits.shutdownTimeoutMs));
@@ -102,6 +108,20 @@ export async function startServer(input: StartServerOptions = {}): Promise<Spool
     await runAll(cleanups.reverse()).catch(() => {});
     throw err;
   }
+}
+
+/** The keys clients must present; none is allowed only where nobody else can connect. */
+function openKeyRing(options: ServerOptions, given: ApiKeySpec[] | undefined): KeyRing | null {
+  if (given !== undefined) return KeyRing.of(given, 'apiKeys');
+  if (options.apiKeysFile !== null) return KeyRing.load(options.apiKeysFile);
+  if (!isLoopback(options.host)) {
+    throw new SpoolError('INVALID_PARAMETER', `host ${options.host} is not a loopback address: give the broker API keys (apiKeysFile, --api-keys; docs/auth.md) or listen on 127.0.0.1`);
+  }
+  return null;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function openStore(options: ServerOptions, metrics: Metrics, onError: (err: unknown) => void): Store {

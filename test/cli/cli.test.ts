@@ -207,6 +207,31 @@ describe('spool CLI against a real broker', () => {
     }
   });
 
+  it('key new makes a keys-file entry; with it the broker takes the CLI that presents $SPOOL_API_KEY, and only that', async () => {
+    const made = await runCli(['key', 'new', '--id', 'ops', '--manage', '*', '--send', 'jobs']);
+    expect(made.code).toBe(0);
+    const entry = JSON.parse(made.stdout) as { id: string; secret: string; allow: object };
+    expect(entry).toMatchObject({ id: 'ops', allow: { manage: ['*'], send: ['jobs'] } });
+    expect(entry.secret.length).toBeGreaterThanOrEqual(32);
+    const file = join(tempDir(), 'keys.json');
+    writeFileSync(file, JSON.stringify({ keys: [entry] }));
+    const { url } = await startTestServer({ apiKeysFile: file });
+
+    const refused = await runCli(['queue', 'create', 'jobs', '--url', url]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('UNAUTHORIZED');
+    const env = { SPOOL_API_KEY: entry.secret };
+    expect((await runCli(['queue', 'create', 'jobs', '--url', url], { env })).code).toBe(0);
+    expect((await runCli(['send', 'jobs', 'hello', '--url', url], { env })).code).toBe(0);
+    const receive = await runCli(['receive', 'jobs', '--url', url], { env });
+    expect(receive.code).toBe(1);
+    expect(receive.stderr).toContain('no receive permission on queue jobs');
+
+    const bad = await runCli(['key', 'new', '--id', 'x', '--send', 'jobs/1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"jobs/1" is not a queue name');
+  });
+
   it('says where it looked when no broker answers', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const listed = await runCli(['queue', 'list', '--url', url]);

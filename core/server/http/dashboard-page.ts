@@ -3,6 +3,8 @@
  * script polls `GET /v1/overview` every second and shows each queue's consumers, depth, oldest message,
  * its send, delivery and ack rates (the difference between two overviews) and a minute of its
  * depth as a sparkline. Everything from the broker is put in the page as text, never as HTML.
+ * A broker with API keys answers the overview only to a key that manages every queue: the page
+ * then asks for one and keeps it for the browser tab (sessionStorage).
  */
 
 export const DASHBOARD_HTML = `<!doctype html>
@@ -40,6 +42,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 </header>
 <main>
   <label>Queues starting with <input id="prefix" placeholder="prefix" autocomplete="off"></label>
+  <label id="key-field" hidden>API key <input id="key" type="password" autocomplete="off"></label>
   <table>
     <thead><tr>
       <th>Queue</th><th class="n">Consumers</th><th class="n">Ready</th><th class="n">In flight</th><th class="n">Delayed</th>
@@ -140,11 +143,24 @@ function render(overview) {
   previous = overview;
 }
 
+const KEY_STORAGE = 'spool-api-key';
+$('key').value = sessionStorage.getItem(KEY_STORAGE) || '';
+$('key').addEventListener('change', () => sessionStorage.setItem(KEY_STORAGE, $('key').value.trim()));
+
 async function poll() {
   const prefix = $('prefix').value.trim();
+  const key = $('key').value.trim();
   try {
-    const response = await fetch('/v1/overview' + (prefix ? '?prefix=' + encodeURIComponent(prefix) : ''), { cache: 'no-store' });
+    const headers = key ? { authorization: 'Bearer ' + key } : {};
+    const response = await fetch('/v1/overview' + (prefix ? '?prefix=' + encodeURIComponent(prefix) : ''), { cache: 'no-store', headers });
     const body = await response.json();
+    if (response.status === 401 || response.status === 403) {
+      $('key-field').hidden = false;
+      $('status').className = 'bad';
+      $('status').textContent = 'an API key that manages every queue is needed (' + body.error.message + ')';
+      setTimeout(poll, POLL_MS);
+      return;
+    }
     if (!response.ok) throw new Error(body.error ? body.error.code + ': ' + body.error.message : 'HTTP ' + response.status);
     render(body);
     $('status').className = 'muted';

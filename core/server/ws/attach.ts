@@ -7,6 +7,8 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Engine } from '../../engine/engine.js';
+import type { ApiKey } from '../auth/api-keys.js';
+import { authenticate } from '../auth/http-auth.js';
 import { TOO_MANY_CONNECTIONS_MESSAGE, acceptedOverLimit } from '../connection-limit.js';
 import { Connection } from './connection.js';
 import { Liveness } from './liveness.js';
@@ -50,12 +52,20 @@ export function attachWebSocket(server: Server, engine: Engine, options: WebSock
     if (connections.size >= resolved.maxConnections) {
       return refuse(socket, 503, 'TOO_MANY_CONNECTIONS', `the server allows ${resolved.maxConnections} WebSocket connections`);
     }
+    let key: ApiKey | null = null;
+    if (resolved.keys) {
+      try {
+        key = authenticate(resolved.keys, req.headers);
+      } catch (err) {
+        return refuse(socket, 401, 'UNAUTHORIZED', (err as Error).message);
+      }
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (closing) {
         ws.close(1001, 'server shutting down');
         return;
       }
-      const connection = new Connection(ws, socket, engine, resolved, (c) => connections.delete(c));
+      const connection = new Connection(ws, socket, engine, resolved, key, (c) => connections.delete(c));
       connections.add(connection);
     });
   };

@@ -6,6 +6,8 @@
 import { WebSocket, type RawData } from 'ws';
 import type { Engine } from '../../engine/engine.js';
 import { SpoolError, toSpoolError } from '../../errors.js';
+import { authorize, frameNeeds } from '../auth/access.js';
+import type { ApiKey } from '../auth/api-keys.js';
 import { cancelFrame, deliverFrames, errorFrame, parseFrame, replyFrame, type Request, type RequestId } from './frames.js';
 import { LeaseTable } from './leases.js';
 import type { Peer } from './liveness.js';
@@ -40,6 +42,8 @@ export class Connection implements Peer, SubscriptionHost, RequestContext {
     socket: Corkable,
     readonly engine: Engine,
     private readonly options: ResolvedWebSocketOptions,
+    /** The key its upgrade presented; null without keys. */
+    private readonly key: ApiKey | null,
     onClosed: (connection: Connection) => void,
   ) {
     this.cork = new TickCork(socket);
@@ -205,10 +209,21 @@ export class Connection implements Peer, SubscriptionHost, RequestContext {
       this.readingPaused = true;
       this.ws.pause();
     }
-    execute(this, request).then(
+    this.authorizedExecute(request).then(
       (result) => this.finishRequest(request.id, replyFrame(request.id, result)),
       (err: unknown) => this.finishRequest(request.id, errorFrame(request.id, toSpoolError(err))),
     );
+  }
+
+  private authorizedExecute(request: Request): Promise<unknown> {
+    if (this.key !== null) {
+      try {
+        authorize(this.key, frameNeeds(request));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return execute(this, request);
   }
 
   private finishRequest(id: RequestId, frame: string): void {

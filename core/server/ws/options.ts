@@ -1,4 +1,5 @@
 /** Options of the WebSocket endpoint, resolved once: named defaults, then validation naming the option. */
+import type { KeyRing } from '../auth/api-keys.js';
 
 export interface WebSocketOptions {
   /** Largest frame a client may send, bytes; a larger one closes the socket with 1009. */
@@ -15,6 +16,8 @@ export interface WebSocketOptions {
   maxOutstandingRequests?: number;
   /** Subscriptions one socket may hold; default 1000. */
   maxSubscriptionsPerConnection?: number;
+  /** The API keys an upgrade must present; default none (no-auth mode). */
+  keys?: KeyRing | null;
 }
 
 export type ResolvedWebSocketOptions = Required<WebSocketOptions>;
@@ -27,6 +30,7 @@ export const WS_DEFAULTS = {
   maxConnections: Number.POSITIVE_INFINITY,
   maxOutstandingRequests: 1000,
   maxSubscriptionsPerConnection: 1000,
+  keys: null,
 } as const satisfies ResolvedWebSocketOptions;
 
 export function resolveWebSocketOptions(options: WebSocketOptions): ResolvedWebSocketOptions {
@@ -38,6 +42,7 @@ export function resolveWebSocketOptions(options: WebSocketOptions): ResolvedWebS
     maxConnections: options.maxConnections ?? WS_DEFAULTS.maxConnections,
     maxOutstandingRequests: options.maxOutstandingRequests ?? WS_DEFAULTS.maxOutstandingRequests,
     maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? WS_DEFAULTS.maxSubscriptionsPerConnection,
+    keys: options.keys ?? null,
   };
   positive('maxPayloadBytes', resolved.maxPayloadBytes);
   positive('pingIntervalMs', resolved.pingIntervalMs);

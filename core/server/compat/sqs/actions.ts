@@ -1,31 +1,55 @@
 /**
  * The actions the SQS endpoint answers, by the name in `X-Amz-Target: AmazonSQS.<Action>`. SQS
  * actions Spool does not offer (tags, permissions, message move tasks) are UnsupportedOperation,
- * saying why; any other name is InvalidAction.
+ * saying why; any other name is InvalidAction. Each action says what it needs of the API key that
+ * signed the request, on a broker with keys.
  */
+import type { Need } from '../../auth/access.js';
+import type { Permission } from '../../auth/api-keys.js';
 import type { SqsAction } from './context.js';
 import { SqsError } from './errors.js';
+import { requireString, type Members } from './input.js';
 import { changeMessageVisibility, changeMessageVisibilityBatch, deleteMessage, deleteMessageBatch } from './lease-actions.js';
 import { createQueue, deleteQueue, getQueueAttributes, getQueueUrl, listDeadLetterSourceQueues, listQueues, purgeQueue, setQueueAttributes } from './queue-actions.js';
+import { queueOf } from './naming.js';
 import { receiveMessage } from './receive.js';
 import { sendMessage, sendMessageBatch } from './send.js';
 
-const ACTIONS: Record<string, SqsAction> = {
-  CreateQueue: createQueue,
-  GetQueueUrl: getQueueUrl,
-  ListQueues: listQueues,
-  DeleteQueue: deleteQueue,
-  PurgeQueue: purgeQueue,
-  GetQueueAttributes: getQueueAttributes,
-  SetQueueAttributes: setQueueAttributes,
-  ListDeadLetterSourceQueues: listDeadLetterSourceQueues,
-  SendMessage: sendMessage,
-  SendMessageBatch: sendMessageBatch,
-  ReceiveMessage: receiveMessage,
-  DeleteMessage: deleteMessage,
-  DeleteMessageBatch: deleteMessageBatch,
-  ChangeMessageVisibility: changeMessageVisibility,
-  ChangeMessageVisibilityBatch: changeMessageVisibilityBatch,
+/** An action, and what it needs of the key that signed the request (docs/auth.md). */
+interface ActionEntry {
+  run: SqsAction;
+  needs: (input: Members) => Need[];
+}
+
+/** The queue a member names, or undefined: a bad one is the action's to report, in SQS's terms. */
+function queueNamed(input: Members, member: 'QueueUrl' | 'QueueName'): string | undefined {
+  try {
+    return member === 'QueueUrl' ? queueOf(input) : requireString(input, member);
+  } catch {
+    return undefined;
+  }
+}
+
+const on = (permission: Permission, member: 'QueueUrl' | 'QueueName' = 'QueueUrl') => (input: Members): Need[] => [{ permission, queue: queueNamed(input, member) }];
+const looking = (member: 'QueueUrl' | 'QueueName') => (input: Members): Need[] => [{ use: queueNamed(input, member) }];
+const admin = (): Need[] => ['admin'];
+
+const ACTIONS: Record<string, ActionEntry> = {
+  CreateQueue: { run: createQueue, needs: on('manage', 'QueueName') },
+  GetQueueUrl: { run: getQueueUrl, needs: looking('QueueName') },
+  ListQueues: { run: listQueues, needs: admin },
+  DeleteQueue: { run: deleteQueue, needs: on('manage') },
+  PurgeQueue: { run: purgeQueue, needs: on('manage') },
+  GetQueueAttributes: { run: getQueueAttributes, needs: looking('QueueUrl') },
+  SetQueueAttributes: { run: setQueueAttributes, needs: on('manage') },
+  ListDeadLetterSourceQueues: { run: listDeadLetterSourceQueues, needs: admin },
+  SendMessage: { run: sendMessage, needs: on('send') },
+  SendMessageBatch: { run: sendMessageBatch, needs: on('send') },
+  ReceiveMessage: { run: receiveMessage, needs: on('receive') },
+  DeleteMessage: { run: deleteMessage, needs: on('receive') },
+  DeleteMessageBatch: { run: deleteMessageBatch, needs: on('receive') },
+  ChangeMessageVisibility: { run: changeMessageVisibility, needs: on('receive') },
+  ChangeMessageVisibilityBatch: { run: changeMessageVisibilityBatch, needs: on('receive') },
 };
 
 const NO_TAGS = 'Spool does not support queue tags';
@@ -45,7 +69,7 @@ const UNSUPPORTED: Record<string, string> = {
 
 const TARGET = /^AmazonSQS\.([A-Za-z]{1,64})$/;
 
-export function actionFor(target: string | undefined): SqsAction {
+export function actionFor(target: string | undefined): ActionEntry {
   if (target === undefined) throw new SqsError('InvalidAction', 'the request has no X-Amz-Target header (AmazonSQS.<Action>)');
   const name = TARGET.exec(target)?.[1];
   if (name !== undefined && Object.hasOwn(ACTIONS, name)) return ACTIONS[name]!;

@@ -5,16 +5,29 @@
  * `constructor.prototype` keys. An empty body is `{}` (the SDK sends `{}` for actions without input).
  * Any other content type is refused in SQS's error shape.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AMZ_JSON, SqsError } from './errors.js';
 
 const DETAIL_MAX = 200;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** An SQS request's bytes as they came, kept for the signature check: it hashes them. */
+    sqsRawBody: Buffer | null;
+  }
+}
+
+export function rawBodyOf(request: FastifyRequest): Buffer {
+  return request.sqsRawBody ?? Buffer.alloc(0);
+}
 
 export function registerAmzJsonBody(app: FastifyInstance): void {
   const secureParse = app.getDefaultJsonParser('error', 'error');
   // This context's copy of the parsers only: the native routes keep theirs.
   app.removeAllContentTypeParsers();
+  app.decorateRequest('sqsRawBody', null);
   app.addContentTypeParser(AMZ_JSON, { parseAs: 'buffer' }, (request, raw, done) => {
+    request.sqsRawBody = raw as Buffer;
     let text: string;
     try {
       text = decodeUtf8(request.headers['content-type'], raw as Buffer);

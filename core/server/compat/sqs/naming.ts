@@ -57,7 +57,7 @@ export function hostOf(header: string | undefined): string {
   return header !== undefined && HOST.test(header) ? header : 'localhost';
 }
 
-/** The region of a SigV4 `Authorization` header's credential scope; signatures are not checked. */
+/** The region of a SigV4 `Authorization` header's credential scope (checked, on a broker with keys, by sigv4.ts). */
 export function regionOf(authorization: string | undefined): string {
   return (authorization === undefined ? undefined : CREDENTIAL_REGION.exec(authorization)?.[1]) ?? DEFAULT_REGION;
 }

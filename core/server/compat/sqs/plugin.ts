@@ -2,20 +2,23 @@
  * The SQS-compatible endpoint: AWS JSON 1.0 on `POST /`, the action in `X-Amz-Target:
  * AmazonSQS.<Action>` (never in the path), so that an unmodified @aws-sdk/client-sqs works against
  * Spool. It lives in its own encapsulated context, with its own body parser and its own error
- * replies (SQS's shape); the native API's parsers and errors are untouched. SigV4 signatures are
- * not checked (docs/sqs.md#authentication).
+ * replies (SQS's shape); the native API's parsers and errors are untouched. On a broker with API
+ * keys, a request must be signed (SigV4) with a key's id and secret (docs/sqs.md#authentication).
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { SpoolError } from '../../../errors.js';
+import { authorize } from '../../auth/access.js';
+import type { KeyRing } from '../../auth/api-keys.js';
 import type { RouteContext } from '../../http/context.js';
 import { frameworkErrorHandler } from '../../http/errors.js';
 import { actionFor } from './actions.js';
-import { registerAmzJsonBody } from './body.js';
+import { rawBodyOf, registerAmzJsonBody } from './body.js';
 import { AMZ_JSON, jsonBytes, sendSqsError, setRequestId } from './errors.js';
 import { asMembers } from './input.js';
 import { hostOf, regionOf } from './naming.js';
+import { verifySigV4 } from './sigv4.js';
 
-export const sqsRoutes: FastifyPluginAsync<RouteContext> = async (app, { engine, limits, lifecycle }) => {
+export const sqsRoutes: FastifyPluginAsync<RouteContext & { keys: KeyRing | null }> = async (app, { engine, limits, lifecycle, keys }) => {
   registerAmzJsonBody(app);
   app.setErrorHandler((err, request, reply) => sendSqsError(err, request, reply));
   // A POST / that is not meant for SQS gets the native API's 404, as it did before this endpoint.
@@ -29,7 +32,9 @@ export const sqsRoutes: FastifyPluginAsync<RouteContext> = async (app, { engine,
     const target = request.headers['x-amz-target'];
     const action = actionFor(typeof target === 'string' ? target : undefined);
     // No body at all (no Content-Type either) is no members; a JSON null is refused.
-    const output = await action(asMembers(request.body === undefined ? {} : request.body), {
+    const input = asMembers(request.body === undefined ? {} : request.body);
+    if (keys) authorize(verifySigV4(request, rawBodyOf(request), keys, Date.now()), action.needs(input));
+    const output = await action.run(input, {
       engine,
       limits,
       lifecycle,
