@@ -106,4 +106,33 @@ describe('GET /dashboard', () => {
       await browser.close();
     }
   });
+
+  it.skipIf(executablePath === null)('asks for an API key on a broker with keys, and shows the queues once given one that manages them all', async () => {
+    const admin = 'admin-secret-0123456789';
+    const t = await startTestServer({
+      apiKeys: [
+        { id: 'admin', secret: admin, allow: { manage: ['*'] } },
+        { id: 'producer', secret: 'producer-secret-0123456789', allow: { send: ['jobs'] } },
+      ],
+    });
+    await api(t.url, 'POST', '/v1/queues', { name: 'jobs' }, { authorization: `Bearer ${admin}` });
+    const browser = await chromium.launch({ executablePath: executablePath!, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${t.url}/dashboard`);
+      await expect.poll(() => page.locator('#key-field').isVisible(), { timeout: 5000 }).toBe(true);
+      expect(await page.locator('#status').textContent()).toContain('API key');
+      await page.fill('#key', 'producer-secret-0123456789');
+      await page.locator('#key').dispatchEvent('change');
+      await expect.poll(() => page.locator('#status').textContent(), { timeout: 5000 }).toContain('manage on *');
+      await page.fill('#key', admin);
+      await page.locator('#key').dispatchEvent('change');
+      await expect.poll(() => page.locator('tr[data-queue="jobs"] td.ready').textContent(), { timeout: 5000 }).toBe('0');
+      // Kept for the tab: a reload does not ask again.
+      await page.reload();
+      await expect.poll(() => page.locator('tr[data-queue="jobs"] td.ready').textContent(), { timeout: 5000 }).toBe('0');
+    } finally {
+      await browser.close();
+    }
+  });
 });
