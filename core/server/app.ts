@@ -17,6 +17,7 @@ import { dashboardRoutes } from './http/dashboard.js';
 import { formatSchemaError, frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { registerJsonBody } from './http/json-body.js';
+import { noQuery } from './http/schemas.js';
 import { leaseRoutes } from './http/leases.js';
 import { messageRoutes } from './http/messages.js';
 import { metricsRoutes } from './http/metrics.js';
@@ -85,6 +86,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   // After the closing and connection-limit checks: a refused connection is refused before its key is looked at.
   if (keys) registerApiKeys(app, keys);
+
+  // As unknown body fields are, a query parameter a /v1 route does not take is refused.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/v1/') && route.schema?.querystring === undefined) route.schema = { ...route.schema, querystring: noQuery };
+  });
 
   const context: RouteContext = { engine, limits, lifecycle };
   void app.register(healthRoutes, context);

@@ -72,6 +72,20 @@ describe('GET /v1/queues', () => {
   });
 });
 
+test.each([
+  ['GET', '/v1/queues/jobs?colour=blue'],
+  ['GET', '/v1/queues/jobs/stats?colour=blue'],
+  ['POST', '/v1/queues/jobs/purge?force=1'],
+  ['POST', '/v1/queues/jobs/messages/receive?max=5'],
+])('%s %s: a query parameter the route does not take → 400 INVALID_PARAMETER, and nothing done', async (method, path) => {
+  const url = await serverWithQueue();
+  await api(url, 'POST', '/v1/queues/jobs/messages', { body: 'kept' });
+  const reply = await api(url, method, path);
+  expect(reply.status).toBe(400);
+  expect(reply.body.error).toMatchObject({ code: 'INVALID_PARAMETER', message: expect.stringMatching(/^query string has unknown field/) });
+  expect((await api(url, 'GET', '/v1/queues/jobs/stats')).body.activeMsgNum).toBe(1);
+});
+
 describe('GET /v1/queues/{q}', () => {
   test('returns name, attributes and stats', async () => {
     const url = await serverWithQueue();

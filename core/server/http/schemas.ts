@@ -85,6 +85,9 @@ export const emptyBody = { type: ['object', 'null'], additionalProperties: false
 /** Query strings are strings; integers are digits, parsed by the handler. */
 const digits = { type: 'string', pattern: '^[0-9]{1,15}$' } as const;
 
+/** The query string of a /v1 route that takes none: a parameter there is refused, not ignored. */
+export const noQuery = { type: 'object', additionalProperties: false, properties: {} } as const;
+
 export const listQuery = {
   type: 'object',
   additionalProperties: false,
