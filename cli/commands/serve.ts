@@ -49,7 +49,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     const { startServer } = await import('../../core/server/server.js');
     const server = await startServer(options);
     // Beside the logs, not in them: stdout carries pino's JSON (which has its own 'Server listening' record).
-    process.stderr.write(`spool: listening on ${server.url} (store ${describeStore(options)}, durability ${options.durability}); dashboard at ${server.url}/dashboard\n`);
+    const keys = options.apiKeysFile === null ? 'no API keys' : `API keys from ${options.apiKeysFile}`;
+    process.stderr.write(`spool: listening on ${server.url} (store ${describeStore(options)}, durability ${options.durability}, ${keys}); dashboard at ${server.url}/dashboard\n`);
 
     closeOnSignals(() => server.close(), 'shutting down');
   },

@@ -246,6 +246,7 @@ describe('spool CLI against a real broker', () => {
     const url = /listening on (\S+)/.exec(line)![1]!;
     expect(line).toContain(join(data, 'spool.db'));
     expect(line).toContain(`dashboard at ${url}/dashboard`);
+    expect(line).toContain('no API keys');
     expect((await fetch(`${url}/dashboard`)).status).toBe(200);
     const client = new SpoolClient({ url });
     await client.createQueue('served');
