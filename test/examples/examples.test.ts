@@ -29,6 +29,16 @@ describe('examples', () => {
     expect(out).toMatch(/streamed 3 results in completion order/);
   });
 
+  it('api-keys: a master and a worker with keys of their own; the worker key cannot post', async () => {
+    const out = await example('api-keys.ts');
+    expect(out).toContain('resized: {"width":320}');
+    expect(out).toContain('worker key posting a task: FORBIDDEN - API key resize-worker: no send permission on queue images');
+  });
+
+  it('sqs: an unmodified SQS client sends, receives and deletes', async () => {
+    expect(await example('sqs.ts')).toContain('received: order 1 priority 2');
+  });
+
   it('durable-master: a restarted master with the same name collects every result', async () => {
     expect(await example('durable-master.ts')).toContain('collected after restart: report for mon, report for tue, report for wed');
   });
