@@ -1,6 +1,6 @@
 /** `spool serve`: runs a broker until SIGTERM or SIGINT (a second signal exits at once). */
 import type { CommandModule } from 'yargs';
-import { describeStore, resolveServerOptions, type ServerOptionsInput } from '../../core/server/options.js';
+import { describeStore, isLoopback, resolveServerOptions, type ServerOptionsInput } from '../../core/server/options.js';
 import { integer } from '../args.js';
 import { closeOnSignals } from '../signals.js';
 
@@ -51,6 +51,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     // Beside the logs, not in them: stdout carries pino's JSON (which has its own 'Server listening' record).
     const keys = options.apiKeysFile === null ? 'no API keys' : `API keys from ${options.apiKeysFile}`;
     process.stderr.write(`spool: listening on ${server.url} (store ${describeStore(options)}, durability ${options.durability}, ${keys}); dashboard at ${server.url}/dashboard\n`);
+    if (options.apiKeysFile !== null && !isLoopback(options.host)) {
+      process.stderr.write('spool: API keys travel as they are over plain HTTP: put TLS in front of the broker (docs/auth.md)\n');
+    }
 
     closeOnSignals(() => server.close(), 'shutting down');
   },

@@ -238,6 +238,11 @@ function assign(target: Omit<ServerOptions, 'databasePath'>, key: string, value:
   else (target as unknown as Record<string, unknown>)[key] = value;
 }
 
+/** Only programs on this machine can reach a broker listening here. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 /** The store for messages and logs: the SQLite file, or the PostgreSQL URL without its password. */
 export function describeStore(options: Pick<ServerOptions, 'store' | 'databasePath'>): string {
   if (options.store === 'sqlite') return `SQLite ${options.databasePath}`;

@@ -21,7 +21,7 @@ import { KeyRing, type ApiKeySpec } from './auth/api-keys.js';
 import { BackgroundLog } from './background-log.js';
 import { Lifecycle } from './lifecycle.js';
 import { Metrics } from './metrics.js';
-import { resolveServerOptions, type ServerOptions, type ServerOptionsInput } from './options.js';
+import { isLoopback, resolveServerOptions, type ServerOptions, type ServerOptionsInput } from './options.js';
 import { attachWebSocket } from './ws/attach.js';
 
 /**
@@ -118,10 +118,6 @@ function openKeyRing(options: ServerOptions, given: ApiKeySpec[] | undefined): K
     throw new SpoolError('INVALID_PARAMETER', `host ${options.host} is not a loopback address: give the broker API keys (apiKeysFile, --api-keys; docs/auth.md) or listen on 127.0.0.1`);
   }
   return null;
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function openStore(options: ServerOptions, metrics: Metrics, onError: (err: unknown) => void): Store {

@@ -232,6 +232,21 @@ describe('spool CLI against a real broker', () => {
     expect(bad.stderr).toContain('"jobs/1" is not a queue name');
   });
 
+  it('serve refuses to listen beyond loopback without keys, and with keys says to put TLS in front', async () => {
+    const refused = await runCli(['serve', '--host', '0.0.0.0', '--port', '0', '--data', tempDir()]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('host 0.0.0.0 is not a loopback address');
+    const file = join(tempDir(), 'keys.json');
+    writeFileSync(file, JSON.stringify({ keys: [{ id: 'ops', secret: 'ops-secret-0123456789', allow: { manage: ['*'] } }] }));
+    const child = spawnCli(['serve', '--host', '0.0.0.0', '--port', '0', '--data', tempDir(), '--api-keys', file, '--log-level', 'silent']);
+    try {
+      expect(await waitForLine(child, /API keys travel/, 15_000, 'stderr')).toContain('put TLS in front of the broker');
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+
   it('says where it looked when no broker answers', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const listed = await runCli(['queue', 'list', '--url', url]);
