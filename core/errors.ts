@@ -16,7 +16,7 @@ export interface ErrorSpec {
 export const ERROR_TABLE = {
   QUEUE_NOT_FOUND: { http: 404, cmq: 4440, sqs: 'QueueDoesNotExist' },
   REPLY_QUEUE_NOT_FOUND: { http: 404, cmq: 4440, sqs: 'QueueDoesNotExist' },
-  QUEUE_EXISTS: { http: 409, cmq: 4460, sqs: 'QueueNameExists' },
+  QUEUE_EXISTS: { http: 409, cmq: 4000, sqs: 'QueueNameExists' },
   QUEUE_IS_DEAD_LETTER_TARGET: { http: 409, cmq: 4000, sqs: 'InvalidParameterValue' },
   INVALID_NAME: { http: 400, cmq: 4000, sqs: 'InvalidParameterValue' },
   INVALID_ATTRIBUTE: { http: 400, cmq: 4000, sqs: 'InvalidAttributeValue' },

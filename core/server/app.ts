@@ -12,6 +12,7 @@ import type { Lifecycle } from './lifecycle.js';
 import type { Metrics } from './metrics.js';
 import type { LogLevel, ServerLimits } from './options.js';
 import type { RouteContext } from './http/context.js';
+import { cmqRoutes } from './compat/cmq/plugin.js';
 import { sqsRoutes } from './compat/sqs/plugin.js';
 import { dashboardRoutes } from './http/dashboard.js';
 import { formatSchemaError, frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
@@ -102,5 +103,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   void app.register(messageRoutes, context);
   void app.register(leaseRoutes, context);
   void app.register(sqsRoutes, { ...context, keys });
+  void app.register(cmqRoutes, { ...context, keys });
   return app;
 }

@@ -13,7 +13,7 @@ export function authorize(key: ApiKey | null, needs: readonly Need[]): void {
   if (key === null) return;
   for (const need of needs) {
     if (need === 'admin') {
-      if (!key.managesAll) throw forbidden(key, 'listing queues needs manage on *');
+      if (!key.managesAll) throw forbidden(key, 'this needs manage on * (every queue)');
     } else if ('use' in need) {
       if (typeof need.use === 'string' && !key.mayUse(need.use)) throw forbidden(key, `no permission on queue ${need.use}`);
     } else if (typeof need.queue === 'string' && !key.may(need.permission, need.queue)) {
@@ -30,8 +30,8 @@ function forbidden(key: ApiKey, reason: string): SpoolError {
 /** Routes anyone may call: probes, the scrape, the dashboard's page (its data needs a key). */
 export const OPEN_ROUTES: ReadonlySet<string> = new Set(['GET /healthz', 'GET /metrics', 'GET /dashboard', 'GET /dashboard/app.js']);
 
-/** Routes whose requests are signed with a key (SQS's SigV4) rather than present it: their handler checks. */
-export const SIGNED_ROUTES: ReadonlySet<string> = new Set(['POST /']);
+/** Routes whose requests are signed with a key (SQS's SigV4, CMQ's signature) rather than present it: their handler checks. */
+export const SIGNED_ROUTES: ReadonlySet<string> = new Set(['POST /', 'GET /v2/index.php', 'POST /v2/index.php']);
 
 interface RouteRequest {
   params: unknown;
