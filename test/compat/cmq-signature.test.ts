@@ -95,6 +95,11 @@ describe('a broker with API keys', () => {
     expect(codes(await admin.call('ListQueue', {}, { Signature: 'AAAA' }))).toEqual([4100, 10030]);
   });
 
+  test('answers a method other than GET or POST in its own terms (10410), not with the bearer-key refusal', async () => {
+    const { url } = await keyedBroker();
+    expect(codes(await fetchCmq(`${url}/v2/index.php?Action=ListQueue`, { method: 'PUT', body: 'x' }))).toEqual([4000, 10410]);
+  });
+
   test('refuses a signed request whose parameters or Host were changed after signing', async () => {
     const { url, port } = await keyedBroker();
     const params: Record<string, string> = {

@@ -30,8 +30,11 @@ function forbidden(key: ApiKey, reason: string): SpoolError {
 /** Routes anyone may call: probes, the scrape, the dashboard's page (its data needs a key). */
 export const OPEN_ROUTES: ReadonlySet<string> = new Set(['GET /healthz', 'GET /metrics', 'GET /dashboard', 'GET /dashboard/app.js']);
 
-/** Routes whose requests are signed with a key (SQS's SigV4, CMQ's signature) rather than present it: their handler checks. */
-export const SIGNED_ROUTES: ReadonlySet<string> = new Set(['POST /', 'GET /v2/index.php', 'POST /v2/index.php']);
+/**
+ * Paths whose requests are signed with a key (SQS's SigV4, CMQ's signature) rather than present
+ * it: their own handlers check, and answer every method in their protocol's terms.
+ */
+export const SIGNED_PATHS: ReadonlySet<string> = new Set(['/', '/v2/index.php']);
 
 interface RouteRequest {
   params: unknown;

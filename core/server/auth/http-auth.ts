@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SpoolError } from '../../errors.js';
-import { OPEN_ROUTES, SIGNED_ROUTES, authorize, presentedSecret, routeNeeds } from './access.js';
+import { OPEN_ROUTES, SIGNED_PATHS, authorize, presentedSecret, routeNeeds } from './access.js';
 import type { ApiKey, KeyRing } from './api-keys.js';
 
 declare module 'fastify' {
@@ -18,8 +18,7 @@ declare module 'fastify' {
 export function registerApiKeys(app: FastifyInstance, keys: KeyRing): void {
   app.decorateRequest('apiKey', null);
   app.addHook('onRequest', async (request) => {
-    const route = routeOf(request);
-    if (OPEN_ROUTES.has(route) || SIGNED_ROUTES.has(route)) return;
+    if (OPEN_ROUTES.has(routeOf(request)) || SIGNED_PATHS.has(request.routeOptions.url ?? '')) return;
     request.apiKey = authenticate(keys, request.headers);
   });
   app.addHook('preHandler', async (request) => {
