@@ -17,8 +17,9 @@ await using broker = await startServer({
   dataDir: mkdtempSync(join(tmpdir(), 'spool-example-')),
   logger: false,
   apiKeys: [
-    // A master creates its task queue and its reply queue, posts tasks and reads replies.
-    { id: 'resize-master', secret: MASTER_SECRET, allow: { manage: ['images', 'spool-replies-*'], send: ['images'], receive: ['spool-replies-*'] } },
+    // A master creates its task queue and its reply queue (spool-replies-<name>), posts tasks
+    // (which name its reply queue as replyTo, hence send on it) and reads replies.
+    { id: 'resize-master', secret: MASTER_SECRET, allow: { manage: ['images', 'spool-replies-resizer'], send: ['images', 'spool-replies-resizer'], receive: ['spool-replies-resizer'] } },
     // A worker takes tasks and sends replies, nothing more.
     { id: 'resize-worker', secret: WORKER_SECRET, allow: { receive: ['images'], send: ['spool-replies-*'] } },
   ],

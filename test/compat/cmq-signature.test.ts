@@ -57,6 +57,7 @@ describe('the signature algorithm', () => {
 const KEYS: ApiKeySpec[] = [
   { id: 'AKIDadmin', secret: 'admin-secret-0123456789', allow: { manage: ['*'], send: ['*'], receive: ['*'] } },
   { id: 'producer', secret: 'producer-secret-0123456789', allow: { send: ['jobs'] } },
+  { id: 'owner', secret: 'owner-secret-0123456789', allow: { manage: ['owned'], send: ['owned'], receive: ['owned'] } },
 ];
 
 async function keyedBroker() {
@@ -100,6 +101,12 @@ describe('a broker with API keys', () => {
     expect(codes(await fetchCmq(`${url}/v2/index.php?Action=ListQueue`, { method: 'PUT', body: 'x' }))).toEqual([4000, 10410]);
   });
 
+  test('refuses a parameter name with "_", which the signature reads as "." (msgBody_3 signed as msgBody.3)', async () => {
+    const { admin } = await keyedBroker();
+    await admin.call('CreateQueue', { queueName: 'jobs' });
+    expect(codes(await admin.call('BatchSendMessage', { queueName: 'jobs', 'msgBody.1': 'a', msgBody_2: 'b' }))).toEqual([4000, 10310]);
+  });
+
   test('refuses a signed request whose parameters or Host were changed after signing', async () => {
     const { url, port } = await keyedBroker();
     const params: Record<string, string> = {
@@ -127,6 +134,12 @@ describe('a broker with API keys', () => {
     expect(codes(await producer.call('DeleteQueue', { queueName: 'jobs' }))).toEqual([4000, 10461]);
     expect(codes(await producer.call('ListQueue'))).toEqual([4000, 10461]);
     expect(codes(await producer.call('ListDeadLetterSourceQueues', { deadLetterQueueName: 'jobs' }))).toEqual([4000, 10461]);
+    // Naming another queue as dead-letter queue needs send on it: its messages would get there without one.
+    const policy = JSON.stringify({ deadLetterQueue: 'other', policy: 0, maxReceiveCount: 1 });
+    const owner = as('owner', 'owner-secret-0123456789');
+    expect(codes(await owner.call('CreateQueue', { queueName: 'owned', deadLetterPolicy: policy }))).toEqual([4000, 10461]);
+    expect((await owner.call('CreateQueue', { queueName: 'owned' })).body.code).toBe(0);
+    expect(codes(await owner.call('SetQueueAttributes', { queueName: 'owned', deadLetterPolicy: policy }))).toEqual([4000, 10461]);
     // Any permission on a queue lets a key look at it.
     expect((await producer.call('GetQueueAttributes', { queueName: 'jobs' })).body.code).toBe(0);
     expect(codes(await producer.call('GetQueueAttributes', { queueName: 'other' }))).toEqual([4000, 10461]);

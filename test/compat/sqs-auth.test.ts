@@ -2,7 +2,8 @@
  * The SQS endpoint on a broker with API keys: an unmodified SQSClient signs (SigV4) with a key's id
  * as access key id and its secret as secret access key, and gets that key's permissions.
  */
-import { CreateQueueCommand, ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createHash, createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiKeySpec } from '../../core/server/auth/api-keys.js';
 import { startTestServer } from '../helpers/server.js';
@@ -11,6 +12,7 @@ import { raw } from './sqs-client.js';
 const KEYS: ApiKeySpec[] = [
   { id: 'AKIDADMIN', secret: 'admin-secret-0123456789', allow: { manage: ['*'], send: ['*'], receive: ['*'] } },
   { id: 'producer', secret: 'producer-secret-0123456789', allow: { send: ['jobs'] } },
+  { id: 'owner', secret: 'owner-secret-0123456789', allow: { manage: ['owned'], send: ['owned'], receive: ['owned'] } },
 ];
 
 const clients: SQSClient[] = [];
@@ -47,6 +49,14 @@ describe('SQS requests on a broker with API keys', () => {
 
     const [message] = (await admin.send(new ReceiveMessageCommand({ QueueUrl: jobs }))).Messages ?? [];
     expect(message?.Body).toBe('hello');
+
+    // A RedrivePolicy naming another queue needs send on it: dead letters would get there without one.
+    const owner = sqs(url, 'owner', 'owner-secret-0123456789');
+    const RedrivePolicy = JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:eu-west-3:000000000000:other', maxReceiveCount: 1 });
+    const redrive = await failure(owner.send(new CreateQueueCommand({ QueueName: 'owned', Attributes: { RedrivePolicy } })));
+    expect(redrive).toMatchObject({ name: 'AccessDenied', message: 'API key owner: no send permission on queue other' });
+    const { QueueUrl: owned } = await owner.send(new CreateQueueCommand({ QueueName: 'owned' }));
+    expect((await failure(owner.send(new SetQueueAttributesCommand({ QueueUrl: owned, Attributes: { RedrivePolicy } })))).name).toBe('AccessDenied');
   });
 
   it('are refused as InvalidClientTokenId when unsigned, signed with an unknown key id, or with the wrong secret', async () => {
@@ -78,4 +88,33 @@ describe('SQS requests on a broker with API keys', () => {
     const tampered = await raw(url, null, signed.body!.replace('jobs', 'evil'), headers);
     expect(tampered.body.__type).toBe('com.amazonaws.sqs#InvalidClientTokenId');
   });
+
+  it('refuse a signature that does not cover X-Amz-Target: it could be replayed as another action', async () => {
+    const { url, port } = await startTestServer({ apiKeys: KEYS });
+    const body = '{"QueueName":"jobs"}';
+    const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
+    const headers = { host: `127.0.0.1:${port}`, 'x-amz-date': amzDate, 'x-amz-target': 'AmazonSQS.CreateQueue', 'content-type': 'application/x-amz-json-1.0' };
+    const signedOnly = ['host', 'x-amz-date'];
+    const authorization = sigV4('POST', '/', headers, signedOnly, body, 'AKIDADMIN', 'admin-secret-0123456789', amzDate);
+    const { host: _host, ...sent } = headers;
+    const reply = await raw(url, null, body, { ...sent, authorization });
+    expect(reply.body).toMatchObject({ __type: 'com.amazonaws.sqs#InvalidClientTokenId', message: 'the signature must cover the x-amz-target header' });
+  });
+
+  it('are refused before anything else is said or read: an unsigned request with a bad body is still InvalidClientTokenId', async () => {
+    const { url } = await startTestServer({ apiKeys: KEYS });
+    expect((await raw(url, 'AmazonSQS.TagQueue', '{not json')).body.__type).toBe('com.amazonaws.sqs#InvalidClientTokenId');
+  });
 });
+
+/** A SigV4 Authorization header over only `signed` headers: what a minimal hand-written signer might send. */
+function sigV4(method: string, path: string, headers: Record<string, string>, signed: string[], body: string, id: string, secret: string, amzDate: string): string {
+  const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
+  const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data).digest();
+  const day = amzDate.slice(0, 8);
+  const canonical = [method, path, '', signed.map((h) => `${h}:${headers[h]}\n`).join(''), signed.join(';'), sha256(body)].join('\n');
+  const scope = `${day}/eu-west-3/sqs/aws4_request`;
+  const key = [day, 'eu-west-3', 'sqs', 'aws4_request'].reduce<Buffer | string>((k, part) => hmac(k, part), `AWS4${secret}`);
+  const signature = hmac(key, ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n')).toString('hex');
+  return `AWS4-HMAC-SHA256 Credential=${id}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}`;
+}

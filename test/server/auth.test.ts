@@ -73,6 +73,32 @@ describe('API keys over HTTP', () => {
   });
 });
 
+describe('queues a request names besides its own', () => {
+  it('naming a dead-letter queue, or a replyTo, needs send on it: otherwise messages would reach it without a send', async () => {
+    const mine = 'mine-secret-0123456789';
+    const server = await startTestServer({
+      apiKeys: [...KEYS, { id: 'mine', secret: mine, allow: { manage: ['mine'], send: ['mine'], receive: ['mine'] } }],
+    });
+    for (const name of ['jobs', 'mine']) await api(server.url, 'POST', '/v1/queues', { name }, bearer(ADMIN));
+    const dlq = { deadLetterPolicy: { deadLetterQueue: 'jobs', policy: 0, maxReceiveCount: 1 } };
+    const created = await api(server.url, 'POST', '/v1/queues', { name: 'mine', attributes: dlq }, bearer(mine));
+    expect(created.body.error).toEqual({ code: 'FORBIDDEN', message: 'API key mine: no send permission on queue jobs' });
+    expect((await api(server.url, 'PATCH', '/v1/queues/mine/attributes', dlq, bearer(mine))).body.error.code).toBe('FORBIDDEN');
+    expect((await api(server.url, 'GET', '/v1/queues/mine', undefined, bearer(mine))).body.attributes.deadLetterPolicy).toBeNull();
+    const replyTo = await api(server.url, 'POST', '/v1/queues/mine/messages', { body: 'x', replyTo: 'jobs' }, bearer(mine));
+    expect(replyTo.body.error.message).toBe('API key mine: no send permission on queue jobs');
+    const inBatch = await api(server.url, 'POST', '/v1/queues/mine/messages', { messages: [{ body: 'a' }, { body: 'b', replyTo: 'jobs' }] }, bearer(mine));
+    expect(inBatch.body.error.code).toBe('FORBIDDEN');
+    expect((await api(server.url, 'POST', '/v1/queues/mine/messages', { body: 'x', replyTo: 'mine' }, bearer(mine))).status).toBe(200);
+    const client = new SpoolClient({ url: server.url, apiKey: mine });
+    try {
+      await rejectsWith(client.sendWs('mine', { body: 'x', replyTo: 'jobs' }), 'FORBIDDEN');
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe('API keys over the WebSocket', () => {
   it('an upgrade without a known key is refused with 401', async () => {
     const { url } = await broker();
@@ -103,7 +129,8 @@ describe('API keys over the WebSocket', () => {
   it('a master and a worker run tasks with keys of their own', async () => {
     const { url } = await startTestServer({
       apiKeys: [
-        { id: 'master', secret: 'master-secret-0123456789', allow: { manage: ['tasks', 'spool-replies-*'], send: ['tasks'], receive: ['spool-replies-*'] } },
+        // Tasks carry the master's reply queue as replyTo: the master needs send on it too.
+        { id: 'master', secret: 'master-secret-0123456789', allow: { manage: ['tasks', 'spool-replies-m'], send: ['tasks', 'spool-replies-m'], receive: ['spool-replies-m'] } },
         { id: 'worker', secret: 'worker-secret-0123456789', allow: { receive: ['tasks'], send: ['spool-replies-*'] } },
       ],
     });
@@ -133,7 +160,8 @@ describe('keys and where a broker listens', () => {
 
     const cases: [unknown, string][] = [
       [[], '"keys" must be a non-empty array'],
-      [[{ id: 'a', secret: 'short', allow: {} }], 'keys[0].secret must be a string of at least 16 characters'],
+      [[{ id: 'a', secret: 'short', allow: {} }], 'keys[0].secret must be at least 16 printable ASCII characters'],
+      [[{ id: 'a', secret: 'has a space in it 0123', allow: {} }], 'keys[0].secret must be at least 16 printable ASCII characters'],
       [[KEYS[0], { ...KEYS[1], id: 'admin' }], 'keys[1].id "admin" is used twice'],
       [[{ ...KEYS[0], secret: PRODUCER }, KEYS[1]], 'keys[1].secret is the secret of another key'],
       [[{ ...KEYS[1], allow: { write: ['jobs'] } }], 'unknown permission "write"'],
@@ -141,7 +169,10 @@ describe('keys and where a broker listens', () => {
       [[{ ...KEYS[1], role: 'x' }], 'unknown field "role"'],
     ];
     for (const [keys, message] of cases) expect(throwsWith(() => KeyRing.of(keys, 'test'), 'INVALID_PARAMETER').message).toContain(message);
-    writeFileSync(file, '{"keys": [');
-    await rejectsWith(startServer({ port: 0, dataDir: dir, logger: false, apiKeysFile: file }), 'INVALID_PARAMETER');
+    // The parser's own message would quote the text near the error: a secret.
+    writeFileSync(file, '{"keys": [{"id": "a", "secret": sEcReT-0123456789}]}');
+    const broken = await rejectsWith(startServer({ port: 0, dataDir: dir, logger: false, apiKeysFile: file }), 'INVALID_PARAMETER');
+    expect(broken.message).toContain('is not valid JSON');
+    expect(broken.message).not.toContain('sEcReT');
   });
 });

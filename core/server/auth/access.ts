@@ -5,6 +5,7 @@
 import { SpoolError } from '../../errors.js';
 import type { Request } from '../ws/frames.js';
 import type { ApiKey, Permission } from './api-keys.js';
+import { deadLetterQueueNeeds, replyToNeeds } from './named-queues.js';
 
 /** A permission on a queue; `use` is any of them (to look at the queue); `admin` is manage on `*`. */
 export type Need = { permission: Permission; queue: unknown } | { use: unknown } | 'admin';
@@ -48,28 +49,33 @@ const admin = (): Need[] => ['admin'];
 
 /** Needs per route (`METHOD url` as fastify names it). A route missing here needs admin. */
 const ROUTE_NEEDS: Record<string, (r: RouteRequest) => Need[]> = {
-  'POST /v1/queues': (r) => [{ permission: 'manage', queue: (r.body as { name?: unknown } | undefined)?.name }],
+  'POST /v1/queues': (r) => {
+    const body = r.body as { name?: unknown; attributes?: unknown } | undefined;
+    return [{ permission: 'manage', queue: body?.name }, ...deadLetterQueueNeeds(body?.attributes)];
+  },
   'GET /v1/queues': admin,
   'GET /v1/overview': admin,
   'GET /v1/queues/:q': use,
   'GET /v1/queues/:q/stats': use,
-  'PATCH /v1/queues/:q/attributes': needs('manage'),
-  'PUT /v1/queues/:q/attributes': needs('manage'),
+  'PATCH /v1/queues/:q/attributes': (r) => [...needs('manage')(r), ...deadLetterQueueNeeds(r.body)],
+  'PUT /v1/queues/:q/attributes': (r) => [...needs('manage')(r), ...deadLetterQueueNeeds(r.body)],
   'DELETE /v1/queues/:q': needs('manage'),
   'POST /v1/queues/:q/purge': needs('manage'),
   'POST /v1/queues/:q/rewind': needs('manage'),
   'POST /v1/queues/:q/redrive': needs('manage'),
-  'POST /v1/queues/:q/messages': needs('send'),
+  'POST /v1/queues/:q/messages': (r) => [...needs('send')(r), ...replyToNeeds(r.body)],
   'POST /v1/queues/:q/messages/cancel': needs('send'),
   'POST /v1/queues/:q/messages/receive': needs('receive'),
   'POST /v1/queues/:q/messages/delete': needs('receive'),
   'POST /v1/queues/:q/messages/visibility': needs('receive'),
   'POST /v1/queues/:q/messages/release': needs('receive'),
-  'POST /v1/queues/:q/messages/complete': (r) => [
-    { permission: 'receive', queue: q(r) },
-    { permission: 'send', queue: (r.body as { reply?: { queue?: unknown } } | undefined)?.reply?.queue },
-  ],
+  'POST /v1/queues/:q/messages/complete': (r) => completeNeeds(q(r), (r.body as { reply?: unknown } | undefined)?.reply),
 };
+
+/** A complete takes from its queue and sends its reply, whose own replyTo gets notices too. */
+function completeNeeds(queue: unknown, reply: unknown): Need[] {
+  return [{ permission: 'receive', queue }, { permission: 'send', queue: (reply as { queue?: unknown } | null | undefined)?.queue }, ...replyToNeeds(reply)];
+}
 
 export function routeNeeds(route: string, request: RouteRequest): readonly Need[] {
   return (ROUTE_NEEDS[route] ?? admin)(request);
@@ -79,6 +85,7 @@ export function routeNeeds(route: string, request: RouteRequest): readonly Need[
 export function frameNeeds(request: Request): readonly Need[] {
   switch (request.op) {
     case 'send':
+      return [{ permission: 'send', queue: request.queue }, ...replyToNeeds(request.message ?? { messages: request.messages })];
     case 'cancel':
       return [{ permission: 'send', queue: request.queue }];
     case 'subscribe':
@@ -88,10 +95,7 @@ export function frameNeeds(request: Request): readonly Need[] {
     case 'requeue':
       return [{ permission: 'receive', queue: request.queue }];
     case 'complete':
-      return [
-        { permission: 'receive', queue: request.queue },
-        { permission: 'send', queue: request.reply.queue },
-      ];
+      return completeNeeds(request.queue, request.reply);
     case 'credit':
     case 'unsubscribe':
       return [];

@@ -25,6 +25,7 @@ export interface ApiKeySpec {
 const ID = /^[A-Za-z0-9_.-]{1,128}$/;
 const PATTERN = new RegExp(`^(\\*|[A-Za-z][A-Za-z0-9_-]{0,${LIMITS.queueNameMaxLength - 1}}\\*?)$`);
 const SECRET_MIN = 16;
+const SECRET = /^[\x21-\x7e]+$/;
 
 export class ApiKey {
   private readonly allowed: Record<Permission, readonly string[]>;
@@ -82,7 +83,9 @@ export class KeyRing {
       if (typeof id !== 'string' || !ID.test(id)) throw invalid(`${where}.id must be 1-128 letters, digits, '_', '.' or '-'`);
       if (ids.has(id)) throw invalid(`${where}.id ${JSON.stringify(id)} is used twice`);
       ids.add(id);
-      if (typeof secret !== 'string' || secret.length < SECRET_MIN) throw invalid(`${where}.secret must be a string of at least ${SECRET_MIN} characters`);
+      if (typeof secret !== 'string' || secret.length < SECRET_MIN || !SECRET.test(secret)) {
+        throw invalid(`${where}.secret must be at least ${SECRET_MIN} printable ASCII characters without spaces (it travels in an HTTP header)`);
+      }
       if (secrets.has(secret)) throw invalid(`${where}.secret is the secret of another key`);
       secrets.add(secret);
       checkAllow(allow, `${where}.allow`);
@@ -101,7 +104,9 @@ export class KeyRing {
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      throw invalid(`API keys file ${path} is not valid JSON: ${(err as Error).message}`);
+      // Not the parser's message: it quotes the text around the error, which may be a secret.
+      const position = /position (\d+)/.exec((err as Error).message)?.[1];
+      throw invalid(`API keys file ${path} is not valid JSON${position === undefined ? '' : ` (at character ${position})`}`);
     }
     return KeyRing.of((parsed as { keys?: unknown } | null)?.keys, `API keys file ${path}`);
   }

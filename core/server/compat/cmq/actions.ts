@@ -6,11 +6,13 @@
  */
 import type { Need } from '../../auth/access.js';
 import type { Permission } from '../../auth/api-keys.js';
+import { deadLetterQueueNeeds } from '../../auth/named-queues.js';
 import type { CmqAction } from './context.js';
 import { paramError } from './errors.js';
 import { batchDeleteMessage, batchReceiveMessage, batchSendMessage, deleteMessage, receiveMessage, sendMessage } from './message-actions.js';
 import { queueNamedIfValid } from './naming.js';
 import type { Params } from './params.js';
+import { readDeadLetterPolicy } from './queue-attributes.js';
 import {
   createQueue,
   deleteQueue,
@@ -30,6 +32,17 @@ interface ActionEntry {
 const on = (permission: Permission) => (params: Params): Need[] => [{ permission, queue: queueNamedIfValid(params) }];
 const looking = (params: Params): Need[] => [{ use: queueNamedIfValid(params) }];
 const admin = (): Need[] => ['admin'];
+/** Manage, and send on the dead-letter queue a deadLetterPolicy names (read as the action reads it; a bad one is the action's to refuse). */
+const managingWithDeadLetters = (params: Params): Need[] => {
+  let named: Need[] = [];
+  try {
+    const policy = params.optionalString('deadLetterPolicy');
+    if (policy !== undefined) named = deadLetterQueueNeeds({ deadLetterPolicy: readDeadLetterPolicy(policy) });
+  } catch {
+    // The action refuses the policy itself.
+  }
+  return [...on('manage')(params), ...named];
+};
 
 /** The actions, grouped by what they need. */
 function needing(needs: ActionEntry['needs'], actions: Record<string, CmqAction>): Record<string, ActionEntry> {
@@ -37,9 +50,8 @@ function needing(needs: ActionEntry['needs'], actions: Record<string, CmqAction>
 }
 
 const ACTIONS: Record<string, ActionEntry> = {
+  ...needing(managingWithDeadLetters, { CreateQueue: createQueue, SetQueueAttributes: setQueueAttributes }),
   ...needing(on('manage'), {
-    CreateQueue: createQueue,
-    SetQueueAttributes: setQueueAttributes,
     DeleteQueue: deleteQueue,
     RewindQueue: rewindQueue,
     UnbindDeadLetterQueue: unbindDeadLetterQueue,

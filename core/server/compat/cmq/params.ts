@@ -99,6 +99,8 @@ export function parseParams(...sources: Buffer[]): Params {
       const name = decode(eq < 0 ? pair : pair.subarray(0, eq));
       const value = eq < 0 ? '' : decode(pair.subarray(eq + 1));
       if (name === '') throw paramError(10310, 'a parameter has an empty name');
+      // The signature writes `_` as `.`: `msgBody_3` would be signed as `msgBody.3` yet read as another parameter.
+      if (name.includes('_')) throw paramError(10310, `parameter ${quote(name)}: CMQ's parameter names have no '_'`);
       if (entries.has(name)) throw paramError(10000, `parameter ${quote(name)} is given more than once`);
       entries.set(name, value);
     }

@@ -18,7 +18,8 @@ export const createQueue: CmqAction = async (params, { engine }) => {
   const attributes = readAttributes(params);
   // CMQ's names are unique whatever their case. Two creates racing past this check still make two queues.
   const clash = (await allQueues(engine)).find((queue) => queue.name.toLowerCase() === name.toLowerCase());
-  if (clash) throw exists(clash.name);
+  // Named as asked, not as it exists: the caller may not be allowed to see the other queue's name.
+  if (clash) throw exists(name);
   const { created, queue } = await bindingDeadLetters(engine, name, attributes, () => engine.createQueue(name, attributes));
   if (!created) throw exists(name);
   return { queueId: queueId(queue) };

@@ -43,7 +43,7 @@ export function readAttributes(params: Params, base: QueueAttributes = DEFAULT_A
   return out;
 }
 
-function readDeadLetterPolicy(text: string): DeadLetterPolicy | null {
+export function readDeadLetterPolicy(text: string): DeadLetterPolicy | null {
   if (text === '') return null;
   let raw: unknown;
   try {

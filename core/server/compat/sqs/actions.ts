@@ -6,12 +6,14 @@
  */
 import type { Need } from '../../auth/access.js';
 import type { Permission } from '../../auth/api-keys.js';
+import { deadLetterQueueNeeds } from '../../auth/named-queues.js';
 import type { SqsAction } from './context.js';
 import { SqsError } from './errors.js';
 import { requireString, type Members } from './input.js';
 import { changeMessageVisibility, changeMessageVisibilityBatch, deleteMessage, deleteMessageBatch } from './lease-actions.js';
 import { createQueue, deleteQueue, getQueueAttributes, getQueueUrl, listDeadLetterSourceQueues, listQueues, purgeQueue, setQueueAttributes } from './queue-actions.js';
 import { queueOf } from './naming.js';
+import { parseRedrivePolicy } from './queue-attributes.js';
 import { receiveMessage } from './receive.js';
 import { sendMessage, sendMessageBatch } from './send.js';
 
@@ -33,15 +35,26 @@ function queueNamed(input: Members, member: 'QueueUrl' | 'QueueName'): string | 
 const on = (permission: Permission, member: 'QueueUrl' | 'QueueName' = 'QueueUrl') => (input: Members): Need[] => [{ permission, queue: queueNamed(input, member) }];
 const looking = (member: 'QueueUrl' | 'QueueName') => (input: Members): Need[] => [{ use: queueNamed(input, member) }];
 const admin = (): Need[] => ['admin'];
+/** Manage, and send on the dead-letter queue a RedrivePolicy names (parsed as the action parses it; a bad one is the action's to refuse). */
+const managingWithDeadLetters = (member: 'QueueUrl' | 'QueueName') => (input: Members): Need[] => {
+  let named: Need[] = [];
+  try {
+    const policy = (input.Attributes as Record<string, unknown> | undefined)?.RedrivePolicy;
+    if (typeof policy === 'string') named = deadLetterQueueNeeds({ deadLetterPolicy: parseRedrivePolicy(policy) });
+  } catch {
+    // The action refuses the policy itself.
+  }
+  return [...on('manage', member)(input), ...named];
+};
 
 const ACTIONS: Record<string, ActionEntry> = {
-  CreateQueue: { run: createQueue, needs: on('manage', 'QueueName') },
+  CreateQueue: { run: createQueue, needs: managingWithDeadLetters('QueueName') },
   GetQueueUrl: { run: getQueueUrl, needs: looking('QueueName') },
   ListQueues: { run: listQueues, needs: admin },
   DeleteQueue: { run: deleteQueue, needs: on('manage') },
   PurgeQueue: { run: purgeQueue, needs: on('manage') },
   GetQueueAttributes: { run: getQueueAttributes, needs: looking('QueueUrl') },
-  SetQueueAttributes: { run: setQueueAttributes, needs: on('manage') },
+  SetQueueAttributes: { run: setQueueAttributes, needs: managingWithDeadLetters('QueueUrl') },
   ListDeadLetterSourceQueues: { run: listDeadLetterSourceQueues, needs: admin },
   SendMessage: { run: sendMessage, needs: on('send') },
   SendMessageBatch: { run: sendMessageBatch, needs: on('send') },

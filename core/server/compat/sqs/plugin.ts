@@ -16,16 +16,20 @@ import { rawBodyOf, registerAmzJsonBody } from './body.js';
 import { AMZ_JSON, jsonBytes, sendSqsError, setRequestId } from './errors.js';
 import { asMembers } from './input.js';
 import { hostOf, regionOf } from './naming.js';
-import { verifySigV4 } from './sigv4.js';
+import { claimedSigner, verifySigV4 } from './sigv4.js';
 
 export const sqsRoutes: FastifyPluginAsync<RouteContext & { keys: KeyRing | null }> = async (app, { engine, limits, lifecycle, keys }) => {
   registerAmzJsonBody(app);
   app.setErrorHandler((err, request, reply) => sendSqsError(err, request, reply));
   // A POST / that is not meant for SQS gets the native API's 404, as it did before this endpoint.
   app.addHook('onRequest', async (request, reply) => {
-    if (isSqsRequest(request.headers)) return;
-    frameworkErrorHandler(new SpoolError('ROUTE_NOT_FOUND', 'no route POST / for this request; SQS requests carry X-Amz-Target (see docs/sqs.md)'), request, reply);
-    return reply;
+    if (!isSqsRequest(request.headers)) {
+      frameworkErrorHandler(new SpoolError('ROUTE_NOT_FOUND', 'no route POST / for this request; SQS requests carry X-Amz-Target (see docs/sqs.md)'), request, reply);
+      return reply;
+    }
+    // On a broker with keys, who signed comes first: nothing else is said to an unsigned request, and its body is not read.
+    if (keys) claimedSigner(request.headers, keys);
+    return undefined;
   });
   // The send routes' limit: a batch of ten messages of up to 1 MiB in all, with room for JSON escaping.
   app.post('/', { bodyLimit: limits.sendBodyLimitBytes }, async (request, reply) => {

@@ -57,7 +57,7 @@ function parseInteger(name: string, value: string, min: number, max: number, ran
 }
 
 /** `""` removes the policy, as in SQS. */
-function parseRedrivePolicy(value: string): DeadLetterPolicy | null {
+export function parseRedrivePolicy(value: string): DeadLetterPolicy | null {
   if (value === '') return null;
   const invalid = (why: string) => new SqsError('InvalidAttributeValue', `RedrivePolicy ${why}`);
   let raw: unknown;

@@ -14,20 +14,39 @@ const MAX_SKEW_MS = 15 * 60_000;
 const AUTHORIZATION = /^AWS4-HMAC-SHA256\s+Credential=([^/\s,]+)\/(\d{8})\/([^/\s,]+)\/([^/\s,]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
-export function verifySigV4(request: Pick<FastifyRequest, 'method' | 'url' | 'headers'>, body: Buffer, keys: KeyRing, now: number): ApiKey {
-  const parts = AUTHORIZATION.exec(String(request.headers.authorization ?? '').trim());
+interface Claim {
+  signer: { key: ApiKey; secret: string };
+  parts: [string, string, string, string, string, string, string];
+}
+
+/**
+ * The key a request says it was signed with. Checked on arrival, before its body is read: an
+ * unsigned request, or one naming no key of this broker, is refused without reading the body.
+ */
+export function claimedSigner(headers: FastifyRequest['headers'], keys: KeyRing): Claim {
+  const parts = AUTHORIZATION.exec(String(headers.authorization ?? '').trim());
   if (!parts) throw unauthorized('this broker has API keys: sign the request (AWS Signature Version 4) with a key’s id as access key id and its secret');
-  const [, id, day, region, service, signedHeaders, signature] = parts as unknown as [string, string, string, string, string, string, string];
-  const signer = keys.signer(id);
-  if (!signer) throw unauthorized(`access key id ${id} is not one of this broker’s API keys`);
+  const signer = keys.signer(parts[1]!);
+  if (!signer) throw unauthorized(`access key id ${parts[1]} is not one of this broker’s API keys`);
+  return { signer, parts: parts as unknown as Claim['parts'] };
+}
+
+export function verifySigV4(request: Pick<FastifyRequest, 'method' | 'url' | 'headers'>, body: Buffer, keys: KeyRing, now: number): ApiKey {
+  const { signer, parts } = claimedSigner(request.headers, keys);
+  const [, id, day, region, service, signedHeaders, signature] = parts;
 
   const amzDate = String(request.headers['x-amz-date'] ?? '');
   const date = AMZ_DATE.exec(amzDate);
   if (!date || !amzDate.startsWith(day)) throw unauthorized('the request has no X-Amz-Date matching its credential scope');
   const signedAt = Date.UTC(+date[1]!, +date[2]! - 1, +date[3]!, +date[4]!, +date[5]!, +date[6]!);
   if (Math.abs(now - signedAt) > MAX_SKEW_MS) throw unauthorized(`the signature's time ${amzDate} is more than 15 minutes from the broker's`);
+  if (service !== 'sqs') throw unauthorized(`the credential scope names service ${service}; sign for sqs`);
   const names = signedHeaders.split(';');
-  if (!names.includes('host')) throw unauthorized('the signature must cover the Host header');
+  // What picks the action and reads the body must be signed, or a signature could be replayed as another action.
+  const unsigned = ['host', 'x-amz-target', 'content-type', ...Object.keys(request.headers).filter((h) => h.startsWith('x-amz-'))].find(
+    (header) => (header === 'host' || request.headers[header] !== undefined) && !names.includes(header),
+  );
+  if (unsigned !== undefined) throw unauthorized(`the signature must cover the ${unsigned} header`);
   const declared = request.headers['x-amz-content-sha256'];
   if (declared !== undefined && declared !== sha256(body)) throw unauthorized('the body does not match its X-Amz-Content-Sha256 (UNSIGNED-PAYLOAD is not accepted)');
 
