@@ -2,6 +2,7 @@
  * Receipt handles: `<msgId>.<leaseToken in base 36>`. Each delivery draws a new random lease token,
  * so a handle from an earlier delivery never matches the current lease.
  */
+import { randomFillSync } from 'node:crypto';
 import { SpoolError } from '../errors.js';
 import type { Receipt } from '../store/store.js';
 
@@ -17,7 +18,15 @@ export function decodeReceipt(handle: unknown): Receipt {
   return { msgId: match[1]!, leaseToken: Number.parseInt(match[2]!, 36) };
 }
 
+/** Random tokens drawn from the OS's CSPRNG in blocks: one per claim, so nobody can guess another consumer's handle. */
+const tokens = new Uint32Array(256);
+let nextToken = tokens.length;
+
 /** A fresh lease token: 1 .. 2^32-1 (0 never appears, so a cleared token never matches). */
 export function newLeaseToken(): number {
-  return 1 + Math.floor(Math.random() * 0xffff_fffe);
+  if (nextToken === tokens.length) {
+    randomFillSync(tokens);
+    nextToken = 0;
+  }
+  return tokens[nextToken++] || 1;
 }
