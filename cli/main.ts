@@ -12,6 +12,7 @@ import { receiveCommand } from './commands/receive.js';
 import { runCommand } from './commands/run.js';
 import { sendCommand } from './commands/send.js';
 import { serveCommand } from './commands/serve.js';
+import { topicCommand } from './commands/topic.js';
 import { workerCommand } from './commands/worker.js';
 import { describeError } from './output.js';
 
@@ -20,6 +21,7 @@ await yargs(hideBin(process.argv))
   .usage('$0 <command> [options]')
   .command(serveCommand)
   .command(queueCommand)
+  .command(topicCommand)
   .command(sendCommand)
   .command(receiveCommand)
   .command(runCommand)

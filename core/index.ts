@@ -15,6 +15,10 @@ export type { ReceivedMessage } from './engine/message.js';
 export type { SendInput } from './engine/validate.js';
 export { DEFAULT_ATTRIBUTES, type QueueAttributes, type QueueAttributesInput, type DeadLetterPolicy } from './engine/attributes.js';
 export type { DeadLetterNotice } from './store/rules.js';
+export { Topics, COPY_ATTRIBUTES } from './engine/topics.js';
+export { DEFAULT_TOPIC_ATTRIBUTES, type TopicAttributesInput, type SubscriptionInput, type SubscriptionSettingsInput, type PublishInput } from './engine/topic-input.js';
+export { matchesBindingKey, matchesTags, type FilterType } from './engine/topic-match.js';
+export type { TopicAttributes, TopicRecord, SubscriptionRecord, SubscriptionSettings, NotifyStrategy, NotifyContentFormat } from './store/topic-store.js';
 export { FakeClock, systemClock, type Clock } from './engine/clock.js';
 export { SqliteStore, DEFAULT_SQLITE_PATH, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres/postgres-store.js';
@@ -47,4 +51,10 @@ export {
   type ReceiveOptions as ClientReceiveOptions,
   type SubscribeOptions,
   type Subscription,
+  type TopicCalls,
+  type CreateTopicResult,
+  type TopicInfo,
+  type TopicList,
+  type TopicSubscription,
+  type TopicSubscriptionList,
 } from './client/index.js';

@@ -26,6 +26,17 @@ export const LIMITS = {
   listLimitMax: 1000,
   /** Source queues one dead-letter queue may serve (CMQ: 6). */
   deadLetterSourcesMax: 6,
+  /** Subscriptions per topic (CMQ: 100). */
+  subscriptionsPerTopicMax: 100,
+  /** Filter tags per subscription, tags per published message (CMQ: 5), and a tag's length. */
+  tagsMax: 5,
+  tagMaxLength: 16,
+  /** Binding keys per subscription (CMQ: 5); a binding or routing key's bytes and dots. */
+  bindingKeysMax: 5,
+  routingKeyMaxBytes: 64,
+  routingKeyMaxDots: 15,
+  /** An http subscription's endpoint URL, characters (CMQ: 500). */
+  endpointMaxLength: 500,
   /** Messages one push subscription may hold unsettled at once. */
   prefetchMax: 10_000,
 } as const;

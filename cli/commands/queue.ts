@@ -4,7 +4,7 @@ import type { DeadLetterPolicy, QueueAttributesInput } from '../../core/engine/a
 import { integer, parseTime, URL_OPTION, UsageError, withClient } from '../args.js';
 import { printJson, table, time } from '../output.js';
 
-interface Common {
+export interface Common {
   url: string;
   json?: boolean;
 }
@@ -73,7 +73,7 @@ async function attributesFrom(args: Args, current: (() => Promise<DeadLetterPoli
   return attributes;
 }
 
-function named(describe: string) {
+export function named(describe: string) {
   return (y: Argv<Common>) => y.positional('name', { type: 'string', demandOption: true, describe });
 }
 
@@ -184,7 +184,7 @@ const subcommands = [
   }),
 ];
 
-function report(args: Common, json: object, text: string, _done?: unknown): void {
+export function report(args: Common, json: object, text: string, _done?: unknown): void {
   if (args.json) printJson(json);
   else process.stdout.write(`${text}\n`);
 }

@@ -16,6 +16,17 @@ import { EmbeddedTransport } from './embedded-transport.js';
 import type { TypedEmitter } from './events.js';
 import { resolveClientOptions, type SpoolClientOptions } from './options.js';
 import { RemoteTransport } from './remote-transport.js';
+import type {
+  CreateTopicResult,
+  PublishInput,
+  SubscriptionInput,
+  SubscriptionSettingsInput,
+  TopicAttributesInput,
+  TopicInfo,
+  TopicList,
+  TopicSubscription,
+  TopicSubscriptionList,
+} from './topics.js';
 import type { Transport } from './transport.js';
 import type {
   CancelOutcome,
@@ -174,6 +185,64 @@ export class SpoolClient {
   subscribe(queue: string, options: SubscribeOptions, handler: MessageHandler): Promise<Subscription> {
     if (typeof handler !== 'function') return Promise.reject(new TypeError('subscribe needs a handler function for the messages'));
     return this.transport.subscribe(queue, options, handler);
+  }
+
+  // ---- topics (docs/topics.md) ----
+
+  /** Creates a topic; `created` is false if it existed with the same attributes (TOPIC_EXISTS if not). */
+  createTopic(name: string, attributes?: TopicAttributesInput): Promise<CreateTopicResult> {
+    return this.transport.topics.createTopic(name, attributes);
+  }
+
+  listTopics(options?: ListQueuesOptions): Promise<TopicList> {
+    return this.transport.topics.listTopics(options);
+  }
+
+  /** TOPIC_NOT_FOUND if there is none. */
+  getTopic(name: string): Promise<TopicInfo> {
+    return this.transport.topics.getTopic(name);
+  }
+
+  /** Changes maxMsgSize (filterType is fixed once set). */
+  setTopicAttributes(name: string, attributes: TopicAttributesInput): Promise<TopicInfo> {
+    return this.transport.topics.setTopicAttributes(name, attributes);
+  }
+
+  /** TOPIC_HAS_SUBSCRIPTIONS while it has any. */
+  deleteTopic(name: string): Promise<void> {
+    return this.transport.topics.deleteTopic(name);
+  }
+
+  /** Copies a message into every matching subscription's queue, in one commit; resolves with its msgId. TOPIC_NO_MATCH when none matches. */
+  publish(topic: string, message: PublishInput): Promise<string> {
+    return this.transport.topics.publish(topic, message);
+  }
+
+  /** Publishes 1-16 messages in one commit. */
+  publishBatch(topic: string, messages: PublishInput[]): Promise<string[]> {
+    return this.transport.topics.publishBatch(topic, messages);
+  }
+
+  /** Subscribes a queue to a topic (not to be confused with `subscribe`, a push consumer of a queue). */
+  subscribeTopic(topic: string, name: string, subscription: SubscriptionInput): Promise<TopicSubscription> {
+    return this.transport.topics.subscribeTopic(topic, name, subscription);
+  }
+
+  getTopicSubscription(topic: string, name: string): Promise<TopicSubscription> {
+    return this.transport.topics.getTopicSubscription(topic, name);
+  }
+
+  listTopicSubscriptions(topic: string, options?: ListQueuesOptions): Promise<TopicSubscriptionList> {
+    return this.transport.topics.listTopicSubscriptions(topic, options);
+  }
+
+  /** Changes notifyStrategy, notifyContentFormat, filterTags or bindingKeys. */
+  setTopicSubscriptionAttributes(topic: string, name: string, settings: SubscriptionSettingsInput): Promise<TopicSubscription> {
+    return this.transport.topics.setTopicSubscriptionAttributes(topic, name, settings);
+  }
+
+  unsubscribeTopic(topic: string, name: string): Promise<void> {
+    return this.transport.topics.unsubscribeTopic(topic, name);
   }
 
   // ---- lifecycle ----

@@ -8,6 +8,7 @@ import { PushedMessage, runHandler, type DeliveryOps } from './delivery.js';
 import { SpoolClientClosedError, SpoolClientError } from './errors.js';
 import { ClientEmitter } from './events.js';
 import { checkPrefetch } from './prefetch.js';
+import { embeddedTopics, type TopicCalls } from './topics.js';
 import type { Transport } from './transport.js';
 import type {
   CancelOutcome,
@@ -35,9 +36,11 @@ export class EmbeddedTransport implements Transport {
   private readonly subscriptions = new Set<EmbeddedSubscription>();
   private closing: Promise<void> | null = null;
   private readonly ops: DeliveryOps;
+  readonly topics: TopicCalls;
 
   /** The engine stays the caller's: closing the transport leaves it open. */
   constructor(private readonly engine: Engine) {
+    this.topics = embeddedTopics(engine, (run) => this.call(run));
     this.ops = {
       ack: (queue, handle) => this.call(() => engine.delete(queue, handle)),
       extend: (queue, handle, seconds, body) =>

@@ -48,6 +48,16 @@ export function queuePath(name: string, rest = ''): string {
   return `/v1/queues/${encodeURIComponent(name)}${rest}`;
 }
 
+/** The query string of a list call (`?prefix=..&offset=..&limit=..`), or '' when none is given. */
+export function listQuery(options: { prefix?: string; offset?: number; limit?: number } = {}): string {
+  const query = new URLSearchParams();
+  if (options.prefix !== undefined) query.set('prefix', options.prefix);
+  if (options.offset !== undefined) query.set('offset', String(options.offset));
+  if (options.limit !== undefined) query.set('limit', String(options.limit));
+  const qs = query.toString();
+  return qs ? `?${qs}` : '';
+}
+
 function parseJson(text: string): unknown {
   if (text === '') return undefined;
   try {

@@ -3,6 +3,7 @@ export { SpoolClient } from './client.js';
 export { SpoolClientError, SpoolConnectionError, SpoolTimeoutError, SpoolClientClosedError } from './errors.js';
 export { CLIENT_DEFAULTS, resolveClientOptions, type SpoolClientOptions, type ResolvedClientOptions } from './options.js';
 export type { Transport } from './transport.js';
+export type { TopicCalls, CreateTopicResult, TopicInfo, TopicList, TopicSubscription, TopicSubscriptionList } from './topics.js';
 export { RemoteTransport } from './remote-transport.js';
 export { EmbeddedTransport } from './embedded-transport.js';
 export { TypedEmitter } from './events.js';

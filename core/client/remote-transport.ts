@@ -8,10 +8,11 @@ import { SpoolClientClosedError } from './errors.js';
 import { asError } from '../errors.js';
 import { checkPrefetch } from './prefetch.js';
 import { ClientEmitter } from './events.js';
-import { HttpApi, queuePath } from './http.js';
+import { HttpApi, listQuery, queuePath } from './http.js';
 import type { ResolvedClientOptions } from './options.js';
 import { RemoteSubscription, type SubscriptionOwner } from './remote-subscription.js';
 import { SocketConnection, type DeliverFrame } from './socket.js';
+import { remoteTopics, type TopicCalls } from './topics.js';
 import type { Transport } from './transport.js';
 import type {
   CancelOutcome,
@@ -39,6 +40,7 @@ export class RemoteTransport implements Transport, SubscriptionOwner {
   readonly socket: SocketConnection;
   readonly ops: DeliveryOps;
   private readonly http: HttpApi;
+  readonly topics: TopicCalls;
   private readonly subscriptions = new Set<RemoteSubscription>();
   private readonly byServerId = new Map<string, RemoteSubscription>();
   /**
@@ -50,6 +52,7 @@ export class RemoteTransport implements Transport, SubscriptionOwner {
 
   constructor(private readonly options: ResolvedClientOptions) {
     this.http = new HttpApi(options);
+    this.topics = remoteTopics(this.http, () => this.checkOpen());
     this.socket = new SocketConnection(options, this.events, {
       onOpen: () => this.resubscribeAll(),
       onDeliver: (frame) => this.onDeliver(frame),
@@ -93,12 +96,7 @@ export class RemoteTransport implements Transport, SubscriptionOwner {
 
   async listQueues(options: ListQueuesOptions = {}): Promise<QueueList> {
     this.checkOpen();
-    const query = new URLSearchParams();
-    if (options.prefix !== undefined) query.set('prefix', options.prefix);
-    if (options.offset !== undefined) query.set('offset', String(options.offset));
-    if (options.limit !== undefined) query.set('limit', String(options.limit));
-    const qs = query.toString();
-    return this.http.call('GET', `/v1/queues${qs ? `?${qs}` : ''}`);
+    return this.http.call('GET', `/v1/queues${listQuery(options)}`);
   }
 
   getQueue(name: string): Promise<QueueDetails> {

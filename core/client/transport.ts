@@ -3,6 +3,7 @@
  * (embedded). SpoolClient, and the master and worker runtimes above it, use only this.
  */
 import type { TypedEmitter } from './events.js';
+import type { TopicCalls } from './topics.js';
 import type {
   CancelOutcome,
   ClientEvents,
@@ -28,6 +29,8 @@ export interface Transport {
   readonly kind: 'remote' | 'embedded';
   readonly events: TypedEmitter<ClientEvents>;
   status(): ConnectionStatus;
+  /** Topics and publish (docs/topics.md). */
+  readonly topics: TopicCalls;
 
   createQueue(name: string, attributes?: QueueAttributesInput): Promise<CreateQueueResult>;
   listQueues(options?: ListQueuesOptions): Promise<QueueList>;

@@ -16,6 +16,8 @@ import { KeepAlive } from './keep-alive.js';
 import { toReceived, type ReceivedMessage } from './message.js';
 import { decodeReceipt, newLeaseToken } from './receipt.js';
 import { Sweeper, type Recovery } from './sweeper.js';
+import { PUSH_QUEUE_PREFIX } from '../store/topic-rows.js';
+import { Topics, reservedName } from './topics.js';
 import { checkBatch, checkBody, checkQueueName, toNewMessage, type SendInput } from './validate.js';
 
 export interface EngineOptions {
@@ -82,6 +84,8 @@ export class Engine {
   readonly clock: Clock;
   /** Counts of sent, received and deleted messages as they happen; listeners cannot break the engine. */
   readonly events = new EventEmitter<EngineEvents>();
+  /** Topics and publish (topics.ts, docs/topics.md). */
+  readonly topics: Topics;
   private readonly store: Store;
   private readonly dispatcher: Dispatcher;
   private readonly sweeper: Sweeper;
@@ -124,6 +128,22 @@ export class Engine {
       onRecovered: (recovery) => this.emit('recovered', recovery),
     });
     this.sweeper.start();
+    this.topics = new Topics({
+      store: this.store,
+      clock: this.clock,
+      checkOpen: () => this.checkOpen(),
+      getQueue: (name) => this.getQueue(name),
+      queueDeleted: (name) => {
+        this.attributeCache.delete(name);
+        this.dispatcher.forget(name);
+      },
+      delivered: (counts) => {
+        for (const [queue, count] of counts) {
+          this.dispatcher.wake(queue);
+          this.emit('sent', { queue, count });
+        }
+      },
+    });
     // A shared store reports other brokers' sends, queue changes and cancels (and its own commits).
     this.unwatch =
       this.store.watch?.((event) => {
@@ -141,6 +161,7 @@ export class Engine {
   async createQueue(name: string, attributes?: QueueAttributesInput): Promise<{ created: boolean; queue: QueueRecord }> {
     this.checkOpen();
     checkQueueName(name);
+    if (name.startsWith(PUSH_QUEUE_PREFIX)) throw reservedName(name);
     const resolved = resolveAttributes(attributes);
     const result = await this.store.createQueue(name, resolved, this.clock.now());
     if (!result.created && !sameAttributes(result.queue.attributes, resolved)) {

@@ -25,6 +25,8 @@ import { metricsRoutes } from './http/metrics.js';
 import { overviewRoutes } from './http/overview.js';
 import { queueOpRoutes } from './http/queue-ops.js';
 import { queueRoutes } from './http/queues.js';
+import { subscriptionRoutes } from './http/subscriptions.js';
+import { topicRoutes } from './http/topics.js';
 
 export interface AppOptions {
   engine: Engine;
@@ -102,6 +104,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   void app.register(queueOpRoutes, context);
   void app.register(messageRoutes, context);
   void app.register(leaseRoutes, context);
+  void app.register(topicRoutes, context);
+  void app.register(subscriptionRoutes, context);
   void app.register(sqsRoutes, { ...context, keys });
   void app.register(cmqRoutes, { ...context, keys });
   return app;

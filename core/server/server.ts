@@ -5,7 +5,8 @@
  *   1. refuse new requests (503 CLOSED) and end pending long polls (they answer an empty list);
  *   2. close the WebSocket endpoint (stop pushing, release leases, close sockets with 1001);
  *   3. stop listening and wait for in-flight requests (up to limits.shutdownTimeoutMs, then cut);
- *   4. close the engine and its store, if the server opened them.
+ *   4. stop pushing to http subscriptions (pushes under way are cut, their messages kept);
+ *   5. close the engine and its store, if the server opened them.
  * Each step runs even if an earlier one failed; the first failure is thrown at the end.
  */
 import type { Server } from 'node:http';
@@ -22,6 +23,7 @@ import { BackgroundLog } from './background-log.js';
 import { Lifecycle } from './lifecycle.js';
 import { Metrics } from './metrics.js';
 import { isLoopback, resolveServerOptions, type ServerOptions, type ServerOptionsInput } from './options.js';
+import { Pusher, resolvePushOptions, type PushOptions } from './push.js';
 import { attachWebSocket } from './ws/attach.js';
 
 /**
@@ -37,6 +39,8 @@ export interface StartServerOptions extends ServerOptionsInput {
   logger?: FastifyBaseLogger | false;
   /** API keys given in code, instead of `apiKeysFile`. */
   apiKeys?: ApiKeySpec[];
+  /** How http subscriptions are pushed: timeout and retry intervals (push.ts has the defaults, CMQ's). */
+  push?: Partial<PushOptions>;
 }
 
 export interface SpoolServer {
@@ -57,8 +61,9 @@ export interface SpoolServer {
  * reached, STORE_SCHEMA_MISMATCH when its schema is newer, and listen errors (EADDRINUSE) as is.
  */
 export async function startServer(input: StartServerOptions = {}): Promise<SpoolServer> {
-  const { engine: givenEngine, logger, databasePath: _derived, apiKeys, ...flags } = input;
+  const { engine: givenEngine, logger, databasePath: _derived, apiKeys, push, ...flags } = input;
   const options = resolveServerOptions({ flags });
+  const pushOptions = resolvePushOptions(push);
   const keys = openKeyRing(options, apiKeys);
   const metrics = new Metrics();
   const lifecycle = new Lifecycle();
@@ -79,6 +84,9 @@ export async function startServer(input: StartServerOptions = {}): Promise<Spool
     engine.events.on('recovered', onRecovered);
     cleanups.push(() => engine.events.off('recovered', onRecovered));
     cleanups.push(metrics.follow(engine));
+    const pusher = new Pusher(engine, pushOptions, (err) => background.failed(err), (details) => app.log.warn(details, 'push given up (notifyStrategy): message dropped'));
+    pusher.start();
+    cleanups.push(() => pusher.close());
     const ws = attachWebSocket(app.server, engine, {
       maxPayloadBytes: options.limits.wsMaxPayloadBytes,
       keepLeasesOnClose: options.keepLeasesOnClose,

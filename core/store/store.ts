@@ -7,6 +7,7 @@
  * RECEIPT_HANDLE_STALE, INVALID_DEAD_LETTER_POLICY, QUEUE_IS_DEAD_LETTER_TARGET, REWIND_*, STORE_*.
  */
 import type { QueueAttributes } from '../engine/attributes.js';
+import type { TopicStore } from './topic-store.js';
 
 export interface QueueRecord {
   name: string;
@@ -94,7 +95,8 @@ export interface ExpireResult extends WakeResult {
  */
 export type StoreEvent = { kind: 'ready' | 'changed'; queue: string } | { kind: 'cancel'; queue: string; msgId: string };
 
-export interface Store {
+/** Queues and messages; topics through TopicStore (topic-store.ts). */
+export interface Store extends TopicStore {
   createQueue(name: string, attributes: QueueAttributes, now: number): Promise<{ created: boolean; queue: QueueRecord }>;
   getQueue(name: string): Promise<QueueRecord | null>;
   listQueues(query: ListQueuesQuery): Promise<{ total: number; queues: QueueRecord[] }>;

@@ -25,6 +25,38 @@ async function rejectsWith(promise: Promise<unknown>, code: string, status?: num
 }
 
 export function clientContract(kind: string, setup: () => Promise<ClientFixture>): void {
+  describe(`SpoolClient (${kind}): topics`, () => {
+    it('creates topics, subscribes queues, publishes, and administers them', async () => {
+      const { client } = await setup();
+      await client.createQueue('inbox');
+      await client.createQueue('errors');
+      expect(await client.createTopic('logs', { filterType: 2 })).toMatchObject({ created: true, topic: { name: 'logs', attributes: { filterType: 2 } } });
+      expect((await client.createTopic('logs', { filterType: 2 })).created).toBe(false);
+      await rejectsWith(client.createTopic('logs'), 'TOPIC_EXISTS', 409);
+      expect((await client.listTopics({ prefix: 'l' })).topics.map((t) => t.name)).toEqual(['logs']);
+      expect((await client.setTopicAttributes('logs', { maxMsgSize: 4096 })).attributes.maxMsgSize).toBe(4096);
+      expect((await client.getTopic('logs')).attributes).toEqual({ maxMsgSize: 4096, filterType: 2 });
+      await client.subscribeTopic('logs', 'all', { protocol: 'queue', endpoint: 'inbox', bindingKeys: ['#'] });
+      const errs = await client.subscribeTopic('logs', 'errs', { protocol: 'queue', endpoint: 'errors', bindingKeys: ['*.error'] });
+      expect(errs).toMatchObject({ topic: 'logs', name: 'errs', endpoint: 'errors', bindingKeys: ['*.error'] });
+      await rejectsWith(client.subscribeTopic('logs', 'errs', { protocol: 'queue', endpoint: 'errors', bindingKeys: ['x'] }), 'SUBSCRIPTION_EXISTS', 409);
+      expect(await client.getTopicSubscription('logs', 'errs')).toEqual(errs);
+      expect((await client.listTopicSubscriptions('logs')).subscriptions.map((s) => s.name)).toEqual(['all', 'errs']);
+      const msgId = await client.publish('logs', { body: 'boom', routingKey: 'db.error' });
+      expect(await client.publishBatch('logs', [{ body: 'fine', routingKey: 'db.info' }])).toHaveLength(1);
+      const [copy] = await client.receive('errors');
+      expect(copy).toMatchObject({ body: 'boom', attributes: { 'spool.topic': 'logs', 'spool.topicMsgId': msgId } });
+      expect((await client.receive('inbox', { max: 16 })).map((m) => m.body).sort()).toEqual(['boom', 'fine']);
+      await client.unsubscribeTopic('logs', 'all');
+      await rejectsWith(client.publish('logs', { body: 'x', routingKey: 'none' }), 'TOPIC_NO_MATCH', 409);
+      expect((await client.setTopicSubscriptionAttributes('logs', 'errs', { bindingKeys: ['#'] })).bindingKeys).toEqual(['#']);
+      await rejectsWith(client.deleteTopic('logs'), 'TOPIC_HAS_SUBSCRIPTIONS', 409);
+      await client.unsubscribeTopic('logs', 'errs');
+      await client.deleteTopic('logs');
+      await rejectsWith(client.getTopic('logs'), 'TOPIC_NOT_FOUND', 404);
+    });
+  });
+
   describe(`SpoolClient (${kind}): queues`, () => {
     it('creates, lists, reads, changes and deletes queues', async () => {
       const { client } = await setup();

@@ -112,18 +112,23 @@ describe('the database file', () => {
     await old.close();
     // Back to the first schema: what Spool 0.1 wrote.
     const db = new Database(path);
-    db.exec('DROP INDEX messages_replayable; ALTER TABLE messages DROP COLUMN cancelled_at');
+    db.exec('DROP TABLE subscriptions; DROP TABLE topics; DROP INDEX messages_replayable; ALTER TABLE messages DROP COLUMN cancelled_at');
     db.pragma('user_version = 1');
     db.close();
 
     const engine = new Engine({ store: new SqliteStore({ path }), clock });
     try {
       expect(await engine.receive('jobs')).toMatchObject({ msgId, body: 'from v1' });
+      // Migration 5: topics work on the upgraded file.
+      await engine.topics.createTopic('news');
+      await engine.topics.subscribe('news', 'to-jobs', { protocol: 'queue', endpoint: 'jobs' });
+      await engine.topics.publish('news', { body: 'fanned out' });
+      expect((await engine.receive('jobs'))!.body).toBe('fanned out');
     } finally {
       await engine.close();
     }
     const check = new Database(path, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(4);
+    expect(check.pragma('user_version', { simple: true })).toBe(5);
     expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'messages_%' ORDER BY name").all()).toEqual(
       ['messages_age', 'messages_due', 'messages_ready', 'messages_replayable'].map((name) => ({ name })),
     );

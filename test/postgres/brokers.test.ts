@@ -172,15 +172,23 @@ describe('the schema', () => {
     await old.close();
     engines.splice(engines.indexOf(old), 1);
     // Back to the first schema: what Spool 0.1 wrote.
-    await adminQuery(url, 'DROP INDEX spool.messages_replayable; ALTER TABLE spool.messages DROP COLUMN cancelled_at; DELETE FROM spool.migrations WHERE version > 1');
+    await adminQuery(
+      url,
+      'DROP TABLE spool.subscriptions; DROP TABLE spool.topics; DROP INDEX spool.messages_replayable; ALTER TABLE spool.messages DROP COLUMN cancelled_at; DELETE FROM spool.migrations WHERE version > 1',
+    );
     const [a, b] = await Promise.all([broker(), broker()]);
     expect(await b.receive('jobs')).toMatchObject({ msgId, body: 'from v1' });
     expect((await a.getQueue('jobs')).name).toBe('jobs');
+    // Migration 5: topics work on the upgraded database, seen from both brokers.
+    await a.topics.createTopic('news');
+    await a.topics.subscribe('news', 'to-jobs', { protocol: 'queue', endpoint: 'jobs' });
+    await b.topics.publish('news', { body: 'fanned out' });
+    expect((await a.receive('jobs'))!.body).toBe('fanned out');
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
       const { rows } = await client.query<{ version: number }>('SELECT version FROM spool.migrations ORDER BY version');
-      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5]);
       expect((await client.query("SELECT 1 FROM pg_indexes WHERE schemaname = 'spool' AND indexname = 'messages_kept'")).rowCount).toBe(0);
       expect((await client.query("SELECT 1 FROM pg_indexes WHERE schemaname = 'spool' AND indexname = 'messages_replayable'")).rowCount).toBe(1);
       expect((await client.query("SELECT 1 FROM information_schema.columns WHERE table_schema = 'spool' AND table_name = 'messages' AND column_name = 'cancelled_at'")).rowCount).toBe(1);

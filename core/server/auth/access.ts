@@ -7,18 +7,21 @@ import type { Request } from '../ws/frames.js';
 import type { ApiKey, Permission } from './api-keys.js';
 import { deadLetterQueueNeeds, replyToNeeds } from './named-queues.js';
 
-/** A permission on a queue; `use` is any of them (to look at the queue); `admin` is manage on `*`. */
-export type Need = { permission: Permission; queue: unknown } | { use: unknown } | 'admin';
+/**
+ * A permission on a queue, or a topic (`of`: names share the patterns, docs/auth.md); `use` is
+ * any of them (to look at it); `admin` is manage on `*`.
+ */
+export type Need = { permission: Permission; queue: unknown; of?: 'topic' } | { use: unknown; of?: 'topic' } | 'admin';
 
 export function authorize(key: ApiKey | null, needs: readonly Need[]): void {
   if (key === null) return;
   for (const need of needs) {
     if (need === 'admin') {
-      if (!key.managesAll) throw forbidden(key, 'this needs manage on * (every queue)');
+      if (!key.managesAll) throw forbidden(key, 'this needs manage on * (every queue and topic)');
     } else if ('use' in need) {
-      if (typeof need.use === 'string' && !key.mayUse(need.use)) throw forbidden(key, `no permission on queue ${need.use}`);
+      if (typeof need.use === 'string' && !key.mayUse(need.use)) throw forbidden(key, `no permission on ${need.of ?? 'queue'} ${need.use}`);
     } else if (typeof need.queue === 'string' && !key.may(need.permission, need.queue)) {
-      throw forbidden(key, `no ${need.permission} permission on queue ${need.queue}`);
+      throw forbidden(key, `no ${need.permission} permission on ${need.of ?? 'queue'} ${need.queue}`);
     }
     // A queue that is not a string is the request's own error to report, after this check.
   }
@@ -46,6 +49,9 @@ const q = (r: RouteRequest) => (r.params as { q?: unknown }).q;
 const needs = (permission: Permission) => (r: RouteRequest): Need[] => [{ permission, queue: q(r) }];
 const use = (r: RouteRequest): Need[] => [{ use: q(r) }];
 const admin = (): Need[] => ['admin'];
+const t = (r: RouteRequest) => (r.params as { t?: unknown }).t;
+const onTopic = (permission: Permission) => (r: RouteRequest): Need[] => [{ permission, queue: t(r), of: 'topic' }];
+const lookingAtTopic = (r: RouteRequest): Need[] => [{ use: t(r), of: 'topic' }];
 
 /** Needs per route (`METHOD url` as fastify names it). A route missing here needs admin. */
 const ROUTE_NEEDS: Record<string, (r: RouteRequest) => Need[]> = {
@@ -70,6 +76,23 @@ const ROUTE_NEEDS: Record<string, (r: RouteRequest) => Need[]> = {
   'POST /v1/queues/:q/messages/visibility': needs('receive'),
   'POST /v1/queues/:q/messages/release': needs('receive'),
   'POST /v1/queues/:q/messages/complete': (r) => completeNeeds(q(r), (r.body as { reply?: unknown } | undefined)?.reply),
+  'POST /v1/topics': (r) => [{ permission: 'manage', queue: (r.body as { name?: unknown } | undefined)?.name, of: 'topic' }],
+  'GET /v1/topics': admin,
+  'GET /v1/topics/:t': lookingAtTopic,
+  'PATCH /v1/topics/:t/attributes': onTopic('manage'),
+  'PUT /v1/topics/:t/attributes': onTopic('manage'),
+  'DELETE /v1/topics/:t': onTopic('manage'),
+  'POST /v1/topics/:t/messages': onTopic('send'),
+  // A queue subscription sends into its queue: that needs send on the queue too (an http one's endpoint is a URL).
+  'POST /v1/topics/:t/subscriptions': (r) => {
+    const body = r.body as { protocol?: unknown; endpoint?: unknown } | undefined;
+    return [...onTopic('manage')(r), { permission: 'send', queue: body?.protocol === 'http' ? null : body?.endpoint }];
+  },
+  'GET /v1/topics/:t/subscriptions': lookingAtTopic,
+  'GET /v1/topics/:t/subscriptions/:s': lookingAtTopic,
+  'PATCH /v1/topics/:t/subscriptions/:s/attributes': onTopic('manage'),
+  'PUT /v1/topics/:t/subscriptions/:s/attributes': onTopic('manage'),
+  'DELETE /v1/topics/:t/subscriptions/:s': onTopic('manage'),
 };
 
 /** A complete takes from its queue and sends its reply, whose own replyTo gets notices too. */

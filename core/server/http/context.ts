@@ -13,3 +13,12 @@ export interface RouteContext {
 export interface QueueParams {
   q: string;
 }
+
+/** Path parameters of every /v1/topics/{t}... route. */
+export interface TopicParams {
+  t: string;
+}
+
+export interface SubscriptionParams extends TopicParams {
+  s: string;
+}

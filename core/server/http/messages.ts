@@ -17,18 +17,30 @@ interface ReceiveBody {
   visibilityTimeout?: number;
 }
 
+/**
+ * A body of one message (`{body, ...}`) or a batch (`{messages: [...]}`), not both: `{msgId}` or
+ * `{msgIds}` from the matching call. Shared by send and publish.
+ */
+export async function oneOrBatch<M>(
+  verb: string,
+  body: Partial<M> & { messages?: M[] },
+  one: (message: M) => Promise<string>,
+  batch: (messages: M[]) => Promise<string[]>,
+): Promise<{ msgId: string } | { msgIds: string[] }> {
+  const { messages, ...single } = body;
+  if (messages === undefined) return { msgId: await one(single as M) };
+  if (Object.keys(single).length > 0) {
+    throw new SpoolError('INVALID_PARAMETER', `${verb} either one message ({body, ...}) or a batch ({messages: [...]}), not both`);
+  }
+  return { msgIds: await batch(messages) };
+}
+
 export const messageRoutes: FastifyPluginAsync<RouteContext> = async (app, { engine, limits, lifecycle }) => {
   app.post<{ Params: QueueParams; Body: SendBody }>(
     '/v1/queues/:q/messages',
     { schema: { body: sendBody }, bodyLimit: limits.sendBodyLimitBytes },
-    async (request) => {
-      const { messages, ...single } = request.body;
-      if (messages === undefined) return { msgId: await engine.send(request.params.q, single as SendInput) };
-      if (Object.keys(single).length > 0) {
-        throw new SpoolError('INVALID_PARAMETER', 'send either one message ({body, ...}) or a batch ({messages: [...]}), not both');
-      }
-      return { msgIds: await engine.sendBatch(request.params.q, messages) };
-    },
+    async (request) =>
+      oneOrBatch('send', request.body, (one) => engine.send(request.params.q, one), (batch) => engine.sendBatch(request.params.q, batch)),
   );
 
   app.post<{ Params: QueueParams; Body: ReceiveBody | null | undefined }>(

@@ -93,3 +93,33 @@ export const listQuery = {
   additionalProperties: false,
   properties: { prefix: string, offset: digits, limit: digits },
 } as const;
+
+const strings = { type: 'array', items: string } as const;
+
+export const createTopicBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: { name: string, attributes },
+} as const;
+
+/** One message to publish; `body` is left to the engine (INVALID_MESSAGE_BODY). */
+const publishProperties = { body: {}, tags: strings, routingKey: string } as const;
+
+/** A publish body: one message, or `{ messages: [...] }` (the handler refuses a mix of both). */
+export const publishBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...publishProperties, messages: { type: 'array', items: { type: 'object', additionalProperties: false, properties: publishProperties } } },
+} as const;
+
+const subscriptionSettings = { notifyStrategy: string, notifyContentFormat: string, filterTags: strings, bindingKeys: strings } as const;
+
+export const subscribeBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'protocol', 'endpoint'],
+  properties: { name: string, protocol: string, endpoint: string, ...subscriptionSettings },
+} as const;
+
+export const subscriptionAttributesBody = { type: 'object', additionalProperties: false, properties: subscriptionSettings } as const;

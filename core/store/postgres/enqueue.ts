@@ -108,7 +108,7 @@ export async function enqueueTogether(c: Client, queue: QueueRow, calls: Enqueue
  * full queue are serialised and the cap is exact. The two can only mix wrongly if CAP_MARGIN
  * messages were committed while one send was in flight between its count and its commit.
  */
-async function checkCap(c: Client, queue: QueueRow, adding: number): Promise<void> {
+export async function checkCap(c: Client, queue: QueueRow, adding: number): Promise<void> {
   let backlog = (await c.query<{ n: number }>({ ...BACKLOG, values: [queue.id] })).rows[0]!.n;
   if (backlog + adding + CAP_MARGIN > queue.attributes.maxMsgHeapNum) {
     await c.query({ name: 'spool_cap_lock', text: 'SELECT pg_advisory_xact_lock($1, $2::integer)', values: [CAP_LOCK, queue.id] });

@@ -22,9 +22,12 @@ import { Leases, type AckCall, type CompleteCall } from './lease.js';
 import { migrate } from './migrate.js';
 import { initialState, STATE, toRecord, type QueueRow } from '../rows.js';
 import { queueNotFound } from '../rules.js';
+import { toTopicRecord } from '../topic-rows.js';
 import { QueueDirectory } from './queues.js';
 import { rewind, stats } from './queue-state.js';
 import { TickBatch } from './tick-batch.js';
+import * as topics from './topics.js';
+import type { FanOutCopy, ListTopicsQuery, NewSubscription, SubscriptionSettings, TopicAttributes } from '../topic-store.js';
 import { WakeChannel } from './wake-channel.js';
 
 export interface PostgresStoreOptions {
@@ -237,6 +240,67 @@ export class PostgresStore implements Store {
 
   stats(queue: string, _now: number): Promise<QueueStats> {
     return this.op(() => this.db.session(async (c) => stats(c, await this.queue(c, queue))));
+  }
+
+  // ---- topics ----
+
+  createTopic(name: string, attributes: TopicAttributes, now: number) {
+    return this.op(() => this.db.transaction((c) => topics.createTopic(c, name, attributes, now)));
+  }
+
+  getTopic(name: string) {
+    return this.op(() => this.db.session(async (c) => {
+      const row = await topics.findTopic(c, name);
+      return row && toTopicRecord(row);
+    }));
+  }
+
+  listTopics(query: ListTopicsQuery) {
+    return this.op(() => this.db.session((c) => topics.listTopics(c, query)));
+  }
+
+  updateTopic(name: string, attributes: TopicAttributes, now: number) {
+    return this.op(() => this.db.transaction((c) => topics.updateTopic(c, name, attributes, now)));
+  }
+
+  deleteTopic(name: string) {
+    return this.op(() => this.db.transaction((c) => topics.deleteTopic(c, name)));
+  }
+
+  createSubscription(subscription: NewSubscription, now: number, maxPerTopic: number, pushQueue: QueueAttributes) {
+    return this.op(async () => {
+      const created = await this.db.transaction((c) => topics.subscribe(c, this.queues, subscription, now, maxPerTopic, pushQueue));
+      if (created.protocol === 'http') this.channel.publish('changed', [created.deliveryQueue]);
+      return created;
+    });
+  }
+
+  getSubscription(topic: string, name: string) {
+    return this.op(() => this.db.session((c) => topics.getSubscription(c, topic, name)));
+  }
+
+  updateSubscription(topic: string, name: string, settings: SubscriptionSettings, now: number) {
+    return this.op(() => this.db.transaction((c) => topics.updateSubscription(c, topic, name, settings, now)));
+  }
+
+  deleteSubscription(topic: string, name: string) {
+    return this.op(async () => {
+      const deleted = await this.db.transaction((c) => topics.unsubscribe(c, this.queues, topic, name));
+      if (deleted !== null) this.channel.publish('changed', [deleted]);
+    });
+  }
+
+  listSubscriptions(topic: string, query: ListTopicsQuery) {
+    return this.op(() => this.db.session((c) => topics.listSubscriptions(c, topic, query)));
+  }
+
+  /** Every copy in one transaction; then each target queue's consumers, here and on other brokers, are woken. */
+  fanOut(copies: FanOutCopy[], now: number) {
+    return this.op(async () => {
+      const ids = await this.db.transaction((c) => topics.fanOut(c, copies, now));
+      for (const queue of new Set(copies.map((copy) => copy.queue))) this.committedReady(queue);
+      return ids;
+    });
   }
 
   drained(): Promise<void> {

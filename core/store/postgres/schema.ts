@@ -135,6 +135,31 @@ CREATE TRIGGER messages_count_update AFTER UPDATE ON messages
     sql: `DROP INDEX messages_kept;
 CREATE INDEX messages_replayable ON messages(queue_id, enqueue_time) WHERE state = 3;`,
   },
+  {
+    // As in SQLite (sqlite/schema.ts): topics and subscriptions. The foreign key (no cascade) stops
+    // a topic being deleted under a subscription another broker adds at the same time.
+    version: 5,
+    sql: `
+CREATE TABLE topics (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  attributes text NOT NULL,
+  created_at bigint NOT NULL,
+  modified_at bigint NOT NULL
+);
+CREATE TABLE subscriptions (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  topic_id bigint NOT NULL REFERENCES topics(id),
+  name text NOT NULL,
+  protocol text NOT NULL,
+  endpoint text NOT NULL,
+  settings text NOT NULL,
+  created_at bigint NOT NULL,
+  modified_at bigint NOT NULL,
+  UNIQUE (topic_id, name)
+);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = latestVersion(MIGRATIONS);

@@ -73,6 +73,30 @@ CREATE INDEX dedup_expires ON dedup(expires_at);
     sql: `DROP INDEX messages_kept;
 CREATE INDEX messages_replayable ON messages(queue_id, enqueue_time) WHERE state = 3;`,
   },
+  {
+    // Topics and their subscriptions (docs/topics.md); a subscription's settings are JSON.
+    version: 5,
+    sql: `
+CREATE TABLE topics (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  attributes TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  modified_at INTEGER NOT NULL
+);
+CREATE TABLE subscriptions (
+  id INTEGER PRIMARY KEY,
+  topic_id INTEGER NOT NULL REFERENCES topics(id),
+  name TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  endpoint TEXT NOT NULL,
+  settings TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  modified_at INTEGER NOT NULL,
+  UNIQUE (topic_id, name)
+);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = latestVersion(MIGRATIONS);

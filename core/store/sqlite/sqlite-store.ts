@@ -17,6 +17,8 @@ import { GroupCommit, type CommitInfo } from './group-commit.js';
 import { Leases } from './lease.js';
 import { QueueDirectory } from './queues.js';
 import { QueueState } from './queue-state.js';
+import { Topics } from './topics.js';
+import type { FanOutCopy, ListTopicsQuery, NewSubscription, SubscriptionSettings, TopicAttributes } from '../topic-store.js';
 import { checkSchemaVersion } from '../migrations.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
@@ -43,6 +45,7 @@ export class SqliteStore implements Store {
   private readonly deadLetters: DeadLetters;
   private readonly expiry: Expiry;
   private readonly state: QueueState;
+  private readonly topics: Topics;
   private closing: Promise<void> | null = null;
 
   constructor(options: SqliteStoreOptions) {
@@ -64,6 +67,7 @@ export class SqliteStore implements Store {
     this.leases = new Leases(this.db, this.queues, this.writer, this.deadLetters, cancellations, this.counts);
     this.expiry = new Expiry(this.db, this.queues, this.deadLetters, cancellations, this.counts);
     this.state = new QueueState(this.db, this.queues, this.counts);
+    this.topics = new Topics(this.db, this.queues, this.writer, this.counts);
     this.commits = new GroupCommit(this.db, {
       fsync: durability === 'fsync',
       maxBatchMs: options.maxBatchMs ?? 1,
@@ -151,6 +155,52 @@ export class SqliteStore implements Store {
 
   stats(queue: string, _now: number) {
     return this.read(() => this.state.stats(queue));
+  }
+
+  // ---- topics ----
+
+  createTopic(name: string, attributes: TopicAttributes, now: number) {
+    return this.write(() => this.topics.create(name, attributes, now));
+  }
+
+  getTopic(name: string) {
+    return this.read(() => this.topics.find(name));
+  }
+
+  listTopics(query: ListTopicsQuery) {
+    return this.read(() => this.topics.list(query));
+  }
+
+  updateTopic(name: string, attributes: TopicAttributes, now: number) {
+    return this.write(() => this.topics.update(name, attributes, now));
+  }
+
+  deleteTopic(name: string) {
+    return this.write(() => this.topics.delete(name));
+  }
+
+  createSubscription(subscription: NewSubscription, now: number, maxPerTopic: number, pushQueue: QueueAttributes) {
+    return this.write(() => this.topics.subscribe(subscription, now, maxPerTopic, pushQueue));
+  }
+
+  getSubscription(topic: string, name: string) {
+    return this.read(() => this.topics.getSubscription(topic, name));
+  }
+
+  updateSubscription(topic: string, name: string, settings: SubscriptionSettings, now: number) {
+    return this.write(() => this.topics.updateSubscription(topic, name, settings, now));
+  }
+
+  deleteSubscription(topic: string, name: string) {
+    return this.write(() => this.topics.unsubscribe(topic, name));
+  }
+
+  listSubscriptions(topic: string, query: ListTopicsQuery) {
+    return this.read(() => this.topics.listSubscriptions(topic, query));
+  }
+
+  fanOut(copies: FanOutCopy[], now: number) {
+    return this.write(() => this.topics.fanOut(copies, now));
   }
 
   drained(): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * The actions the CMQ endpoint answers, by the `Action` parameter. CMQ's topic actions are refused
- * saying that Spool has no topics yet; any other name is CMQ's "action name is not existed" (both
+ * saying that this endpoint does not offer them yet (topics are on the native /v1/topics); any other name is CMQ's "action name is not existed" (both
  * 4000/10430); no Action at all is 4000/10280. Each action says what it needs of the API key that
  * signed the request, on a broker with keys: the native API's permissions (docs/auth.md).
  */
@@ -78,6 +78,6 @@ export function actionFor(params: Params): ActionEntry {
   const name = params.optionalString('Action');
   if (name === undefined) throw paramError(10280, 'the request has no Action parameter');
   if (Object.hasOwn(ACTIONS, name)) return ACTIONS[name]!;
-  if (TOPIC_ACTIONS.has(name)) throw paramError(10430, `${name}: Spool has no topics yet; the CMQ endpoint offers the queue actions only (docs/cmq.md)`);
+  if (TOPIC_ACTIONS.has(name)) throw paramError(10430, `${name}: the CMQ endpoint does not offer CMQ's topic actions yet; use the native API's /v1/topics (docs/topics.md, docs/cmq.md)`);
   throw paramError(10430, `action name ${JSON.stringify(name.slice(0, 100))} is not existed`);
 }
