@@ -18,7 +18,7 @@ import { decodeReceipt, newLeaseToken } from './receipt.js';
 import { Sweeper, type Recovery } from './sweeper.js';
 import { PUSH_QUEUE_PREFIX } from '../store/topic-rows.js';
 import { Topics, reservedName } from './topics.js';
-import { checkBatch, checkBody, checkQueueName, toNewMessage, type SendInput } from './validate.js';
+import { checkBatch, checkBody, checkListQuery, checkQueueName, toNewMessage, type SendInput } from './validate.js';
 
 export interface EngineOptions {
   store: Store;
@@ -185,13 +185,7 @@ export class Engine {
   /** Queues whose names start with `prefix`, in name order; limit 1-1000 (default 20). */
   async listQueues(query: Partial<ListQueuesQuery> = {}): Promise<{ total: number; queues: QueueRecord[] }> {
     this.checkOpen();
-    const prefix = query.prefix ?? '';
-    if (typeof prefix !== 'string' || prefix.length > LIMITS.queueNameMaxLength) {
-      throw new SpoolError('INVALID_PARAMETER', `prefix must be a string of at most ${LIMITS.queueNameMaxLength} characters`);
-    }
-    const offset = checkInteger('offset', query.offset ?? 0, 0, Number.MAX_SAFE_INTEGER);
-    const limit = checkInteger('limit', query.limit ?? 20, 1, LIMITS.listLimitMax);
-    return this.store.listQueues({ prefix, offset, limit });
+    return this.store.listQueues(checkListQuery(query));
   }
 
   /** Changes some attributes; the others keep their values. */

@@ -9,8 +9,8 @@ import { SpoolError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { NewMessage, QueueRecord, Store } from '../store/store.js';
 import type { FanOutCopy, ListTopicsQuery, SubscriptionRecord, TopicRecord } from '../store/topic-store.js';
-import { PUSH_QUEUE_PREFIX } from '../store/topic-rows.js';
-import { DEFAULT_ATTRIBUTES, checkInteger, type QueueAttributes } from './attributes.js';
+import { PUSH_QUEUE_PREFIX, subscriptionNotFound, topicNotFound } from '../store/topic-rows.js';
+import { DEFAULT_ATTRIBUTES, type QueueAttributes } from './attributes.js';
 import type { Clock } from './clock.js';
 import {
   checkPublish,
@@ -24,7 +24,7 @@ import {
   type TopicAttributesInput,
 } from './topic-input.js';
 import { subscriptionMatches } from './topic-match.js';
-import { checkBatch, checkQueueName } from './validate.js';
+import { checkBatch, checkListQuery, checkQueueName } from './validate.js';
 
 /** What the topics need of the engine. */
 export interface TopicsContext {
@@ -44,7 +44,7 @@ export interface TopicsContext {
  * the push timeout below it), and retention is long: giving up is the pusher's decision
  * (notifyStrategy), not the sweep's.
  */
-export const PUSH_QUEUE_ATTRIBUTES: Readonly<QueueAttributes> = Object.freeze({ ...DEFAULT_ATTRIBUTES, visibilityTimeout: 60, msgRetentionSeconds: 1_296_000 });
+const PUSH_QUEUE_ATTRIBUTES: Readonly<QueueAttributes> = Object.freeze({ ...DEFAULT_ATTRIBUTES, visibilityTimeout: 60, msgRetentionSeconds: 1_296_000 });
 
 /** Attributes every copy carries, so a consumer can tell where it came from. */
 export const COPY_ATTRIBUTES = {
@@ -75,7 +75,7 @@ export class Topics {
     this.context.checkOpen();
     checkQueueName(name, 'topic name');
     const topic = await this.context.store.getTopic(name);
-    if (!topic) throw new SpoolError('TOPIC_NOT_FOUND', `topic ${JSON.stringify(name)} does not exist`);
+    if (!topic) throw topicNotFound(name);
     return topic;
   }
 
@@ -117,7 +117,7 @@ export class Topics {
     checkQueueName(topic, 'topic name');
     checkQueueName(name, 'subscription name');
     const subscription = await this.context.store.getSubscription(topic, name);
-    if (!subscription) throw new SpoolError('SUBSCRIPTION_NOT_FOUND', `topic ${JSON.stringify(topic)} has no subscription ${JSON.stringify(name)}`);
+    if (!subscription) throw subscriptionNotFound(topic, name);
     return subscription;
   }
 
@@ -172,7 +172,8 @@ export class Topics {
       }
       const msgId = randomUUID();
       msgIds.push(msgId);
-      for (const s of targets) copies.push({ queue: s.deliveryQueue, message: copyOf(topicName, s.name, msgId, message, now) });
+      const shared = copyAttributes(topicName, msgId, message);
+      for (const s of targets) copies.push({ queue: s.deliveryQueue, message: copyOf(shared, s.name, message.body, now) });
     });
     try {
       await this.context.store.fanOut(copies, now);
@@ -190,24 +191,20 @@ export class Topics {
   }
 }
 
-function copyOf(topic: string, subscription: string, msgId: string, message: { body: string; tags: readonly string[]; routingKey: string | null }, now: number): NewMessage {
-  const attributes: Record<string, string> = { [COPY_ATTRIBUTES.topic]: topic, [COPY_ATTRIBUTES.subscription]: subscription, [COPY_ATTRIBUTES.msgId]: msgId };
+/** The attributes every copy of a published message carries, made once per message. */
+function copyAttributes(topic: string, msgId: string, message: { tags: readonly string[]; routingKey: string | null }): Record<string, string> {
+  const attributes: Record<string, string> = { [COPY_ATTRIBUTES.topic]: topic, [COPY_ATTRIBUTES.msgId]: msgId };
   if (message.tags.length > 0) attributes[COPY_ATTRIBUTES.tags] = JSON.stringify(message.tags);
   if (message.routingKey !== null) attributes[COPY_ATTRIBUTES.routingKey] = message.routingKey;
-  return { body: message.body, priority: 0, visibleAt: now, attributes, dedupId: null, replyTo: null, correlationId: null, lease: null };
+  return attributes;
+}
+
+function copyOf(shared: Record<string, string>, subscription: string, body: string, now: number): NewMessage {
+  const attributes = { ...shared, [COPY_ATTRIBUTES.subscription]: subscription };
+  return { body, priority: 0, visibleAt: now, attributes, dedupId: null, replyTo: null, correlationId: null, lease: null };
 }
 
 /** Push queues are Spool's: nobody creates one or subscribes one as a queue. */
 export function reservedName(name: string): SpoolError {
   return new SpoolError('INVALID_NAME', `queue names starting with ${JSON.stringify(PUSH_QUEUE_PREFIX)} are reserved for the push queues of http subscriptions, got ${JSON.stringify(name)}`);
-}
-
-function checkListQuery(query: Partial<ListTopicsQuery>): ListTopicsQuery {
-  const prefix = query.prefix ?? '';
-  if (typeof prefix !== 'string' || prefix.length > LIMITS.queueNameMaxLength) {
-    throw new SpoolError('INVALID_PARAMETER', `prefix must be a string of at most ${LIMITS.queueNameMaxLength} characters`);
-  }
-  const offset = checkInteger('offset', query.offset ?? 0, 0, Number.MAX_SAFE_INTEGER);
-  const limit = checkInteger('limit', query.limit ?? 20, 1, LIMITS.listLimitMax);
-  return { prefix, offset, limit };
 }

@@ -5,12 +5,16 @@
 import { SpoolError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { checkInteger, describe, type QueueAttributes } from './attributes.js';
-import type { NewMessage } from '../store/store.js';
+import type { ListQueuesQuery, NewMessage } from '../store/store.js';
 
 const QUEUE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
+export function isQueueName(name: unknown): name is string {
+  return typeof name === 'string' && name.length > 0 && name.length <= LIMITS.queueNameMaxLength && QUEUE_NAME.test(name);
+}
+
 export function checkQueueName(name: unknown, field = 'queue name'): string {
-  if (typeof name !== 'string' || name.length === 0 || name.length > LIMITS.queueNameMaxLength || !QUEUE_NAME.test(name)) {
+  if (!isQueueName(name)) {
     throw new SpoolError(
       'INVALID_NAME',
       `${field} must be 1-${LIMITS.queueNameMaxLength} characters, a letter first, then letters, digits, '-' or '_'; got ${describe(name)}`,
@@ -111,4 +115,15 @@ function optionalId(name: string, value: unknown): string | null {
     throw new SpoolError('INVALID_PARAMETER', `${name} must be a string of 1-${LIMITS.idMaxLength} characters, without NUL`);
   }
   return value;
+}
+
+/** A list's paging (queues, topics, subscriptions): a name prefix, an offset, a limit of 1-1000 (default 20). */
+export function checkListQuery(query: Partial<ListQueuesQuery>): ListQueuesQuery {
+  const prefix = query.prefix ?? '';
+  if (typeof prefix !== 'string' || prefix.length > LIMITS.queueNameMaxLength) {
+    throw new SpoolError('INVALID_PARAMETER', `prefix must be a string of at most ${LIMITS.queueNameMaxLength} characters`);
+  }
+  const offset = checkInteger('offset', query.offset ?? 0, 0, Number.MAX_SAFE_INTEGER);
+  const limit = checkInteger('limit', query.limit ?? 20, 1, LIMITS.listLimitMax);
+  return { prefix, offset, limit };
 }

@@ -8,7 +8,7 @@
  */
 import type { QueueAttributes } from '../engine/attributes.js';
 import type { FilterType } from '../engine/topic-match.js';
-import type { NewMessage } from './store.js';
+import type { ListQueuesQuery, NewMessage } from './store.js';
 
 export interface TopicAttributes {
   /** Largest message body, bytes (1024-1048576). */
@@ -54,11 +54,8 @@ export interface SubscriptionRecord extends SubscriptionSettings {
 /** A new subscription as the engine hands it to the store. */
 export type NewSubscription = Omit<SubscriptionRecord, 'createdAt' | 'modifiedAt' | 'deliveryQueue'>;
 
-export interface ListTopicsQuery {
-  prefix: string;
-  offset: number;
-  limit: number;
-}
+/** The same paging as queue lists. */
+export type ListTopicsQuery = ListQueuesQuery;
 
 /** One copy of a published message, bound for a queue. */
 export interface FanOutCopy {

@@ -7,9 +7,26 @@
  */
 import type { Need } from './access.js';
 
-/** The dead-letter queue a queue's attributes name (native and CMQ: `deadLetterPolicy.deadLetterQueue`). */
+type Policy = { deadLetterQueue?: unknown } | null | undefined;
+
+/** The dead-letter queue a queue's attributes name (`deadLetterPolicy.deadLetterQueue`). */
 export function deadLetterQueueNeeds(attributes: unknown): Need[] {
-  const policy = (attributes as { deadLetterPolicy?: { deadLetterQueue?: unknown } | null } | null | undefined)?.deadLetterPolicy;
+  return policyNeeds((attributes as { deadLetterPolicy?: Policy } | null | undefined)?.deadLetterPolicy);
+}
+
+/**
+ * The dead-letter queue of a policy as the compatibility APIs write it, parsed by `parse` as
+ * their action will parse it; a policy that does not parse is the action's to refuse.
+ */
+export function parsedPolicyNeeds(parse: () => Policy): Need[] {
+  try {
+    return policyNeeds(parse());
+  } catch {
+    return [];
+  }
+}
+
+function policyNeeds(policy: Policy): Need[] {
   return policy?.deadLetterQueue === undefined ? [] : [{ permission: 'send', queue: policy.deadLetterQueue }];
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Need } from '../../auth/access.js';
 import type { Permission } from '../../auth/api-keys.js';
-import { deadLetterQueueNeeds } from '../../auth/named-queues.js';
+import { parsedPolicyNeeds } from '../../auth/named-queues.js';
 import type { CmqAction } from './context.js';
 import { paramError } from './errors.js';
 import { batchDeleteMessage, batchReceiveMessage, batchSendMessage, deleteMessage, receiveMessage, sendMessage } from './message-actions.js';
@@ -32,17 +32,14 @@ interface ActionEntry {
 const on = (permission: Permission) => (params: Params): Need[] => [{ permission, queue: queueNamedIfValid(params) }];
 const looking = (params: Params): Need[] => [{ use: queueNamedIfValid(params) }];
 const admin = (): Need[] => ['admin'];
-/** Manage, and send on the dead-letter queue a deadLetterPolicy names (read as the action reads it; a bad one is the action's to refuse). */
-const managingWithDeadLetters = (params: Params): Need[] => {
-  let named: Need[] = [];
-  try {
+/** Manage, and send on the dead-letter queue a deadLetterPolicy names. */
+const managingWithDeadLetters = (params: Params): Need[] => [
+  ...on('manage')(params),
+  ...parsedPolicyNeeds(() => {
     const policy = params.optionalString('deadLetterPolicy');
-    if (policy !== undefined) named = deadLetterQueueNeeds({ deadLetterPolicy: readDeadLetterPolicy(policy) });
-  } catch {
-    // The action refuses the policy itself.
-  }
-  return [...on('manage')(params), ...named];
-};
+    return policy === undefined ? undefined : readDeadLetterPolicy(policy);
+  }),
+];
 
 /** The actions, grouped by what they need. */
 function needing(needs: ActionEntry['needs'], actions: Record<string, CmqAction>): Record<string, ActionEntry> {

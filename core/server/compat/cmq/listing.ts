@@ -27,7 +27,7 @@ export function readPage(params: Params): Page {
   return { offset: offset ?? 0, limit: limit ?? LIMIT_DEFAULT, searchWord: (params.optionalString('searchWord') ?? '').toLowerCase() };
 }
 
-export function matches(name: string, page: Page): boolean {
+function matches(name: string, page: Page): boolean {
   return name.toLowerCase().includes(page.searchWord);
 }
 

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { checkQueueName } from '../../../engine/validate.js';
 import type { QueueRecord } from '../../../store/store.js';
-import { isQueueName } from '../sqs/naming.js';
+import { isQueueName } from '../../../engine/validate.js';
 import type { Params } from './params.js';
 
 export function queueId(queue: Pick<QueueRecord, 'name' | 'createdAt'>): string {

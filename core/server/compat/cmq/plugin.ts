@@ -18,7 +18,7 @@ import { CMQ_PATH, verifyCmqSignature } from './signature.js';
  * CMQ caps a request at 1 MB (10420). Spool's is larger so that a body of the largest maxMsgSize
  * (1 MiB) fits once percent-encoded (up to three bytes per byte), with the other parameters.
  */
-export const CMQ_REQUEST_MAX_BYTES = 4 * 1024 * 1024;
+const CMQ_REQUEST_MAX_BYTES = 4 * 1024 * 1024;
 
 const NO_BYTES = Buffer.alloc(0);
 
@@ -42,7 +42,7 @@ export const cmqRoutes: FastifyPluginAsync<RouteContext & { keys: KeyRing | null
       const params = paramsOf(request);
       const key = keys ? verifyCmqSignature({ method: request.method, host: request.headers.host ?? '' }, params, keys, Date.now()) : null;
       const action = actionFor(params);
-      authorize(key, action.needs(params));
+      if (key) authorize(key, action.needs(params));
       const fields = await action.run(params, { engine, limits, lifecycle, response: reply.raw });
       sendCmqReply(reply, { code: 0, message: '', ...fields });
       return reply;

@@ -15,7 +15,7 @@ import { cmqError } from './errors.js';
 import type { Params } from './params.js';
 
 export const CMQ_PATH = '/v2/index.php';
-export const MAX_SKEW_SECONDS = 300;
+const MAX_SKEW_SECONDS = 300;
 
 export type SignatureMethod = 'HmacSHA1' | 'HmacSHA256';
 

@@ -6,7 +6,7 @@
  */
 import type { Need } from '../../auth/access.js';
 import type { Permission } from '../../auth/api-keys.js';
-import { deadLetterQueueNeeds } from '../../auth/named-queues.js';
+import { parsedPolicyNeeds } from '../../auth/named-queues.js';
 import type { SqsAction } from './context.js';
 import { SqsError } from './errors.js';
 import { requireString, type Members } from './input.js';
@@ -35,17 +35,14 @@ function queueNamed(input: Members, member: 'QueueUrl' | 'QueueName'): string | 
 const on = (permission: Permission, member: 'QueueUrl' | 'QueueName' = 'QueueUrl') => (input: Members): Need[] => [{ permission, queue: queueNamed(input, member) }];
 const looking = (member: 'QueueUrl' | 'QueueName') => (input: Members): Need[] => [{ use: queueNamed(input, member) }];
 const admin = (): Need[] => ['admin'];
-/** Manage, and send on the dead-letter queue a RedrivePolicy names (parsed as the action parses it; a bad one is the action's to refuse). */
-const managingWithDeadLetters = (member: 'QueueUrl' | 'QueueName') => (input: Members): Need[] => {
-  let named: Need[] = [];
-  try {
+/** Manage, and send on the dead-letter queue a RedrivePolicy names. */
+const managingWithDeadLetters = (member: 'QueueUrl' | 'QueueName') => (input: Members): Need[] => [
+  ...on('manage', member)(input),
+  ...parsedPolicyNeeds(() => {
     const policy = (input.Attributes as Record<string, unknown> | undefined)?.RedrivePolicy;
-    if (typeof policy === 'string') named = deadLetterQueueNeeds({ deadLetterPolicy: parseRedrivePolicy(policy) });
-  } catch {
-    // The action refuses the policy itself.
-  }
-  return [...on('manage', member)(input), ...named];
-};
+    return typeof policy === 'string' ? parseRedrivePolicy(policy) : undefined;
+  }),
+];
 
 const ACTIONS: Record<string, ActionEntry> = {
   CreateQueue: { run: createQueue, needs: managingWithDeadLetters('QueueName') },

@@ -5,13 +5,13 @@
  * URL (or path) whose last segment is the queue's name names the queue, so URLs made for another
  * host or port, or by another SQS server, keep working.
  */
-import { checkQueueName } from '../../../engine/validate.js';
+import { isQueueName } from '../../../engine/validate.js';
 import type { SqsContext } from './context.js';
 import { SqsError } from './errors.js';
 import { requireString, type Members } from './input.js';
 
 export const ACCOUNT_ID = '000000000000';
-export const DEFAULT_REGION = 'us-east-1';
+const DEFAULT_REGION = 'us-east-1';
 
 const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 const CREDENTIAL_REGION = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]{1,32})\//;
@@ -60,13 +60,4 @@ export function hostOf(header: string | undefined): string {
 /** The region of a SigV4 `Authorization` header's credential scope (checked, on a broker with keys, by sigv4.ts). */
 export function regionOf(authorization: string | undefined): string {
   return (authorization === undefined ? undefined : CREDENTIAL_REGION.exec(authorization)?.[1]) ?? DEFAULT_REGION;
-}
-
-export function isQueueName(name: string): boolean {
-  try {
-    checkQueueName(name);
-    return true;
-  } catch {
-    return false;
-  }
 }

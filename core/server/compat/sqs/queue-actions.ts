@@ -9,7 +9,8 @@ import { LIMITS } from '../../../limits.js';
 import type { SqsAction } from './context.js';
 import { SqsError } from './errors.js';
 import { optionalInteger, optionalString, optionalStringList, optionalStringMap, requireString, requireStringMap, type Members } from './input.js';
-import { isQueueName, noSuchQueue, queueOf, queueUrl } from './naming.js';
+import { isQueueName } from '../../../engine/validate.js';
+import { noSuchQueue, queueOf, queueUrl } from './naming.js';
 import { queueAttributes, toQueueAttributes } from './queue-attributes.js';
 
 const LIST_MAX = 1000;
