@@ -1,17 +1,9 @@
 /** `spool queue ...`: create, list, get, set, delete, purge, rewind, redrive, stats. */
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import type { DeadLetterPolicy, QueueAttributesInput } from '../../core/engine/attributes.js';
-import { integer, parseTime, URL_OPTION, UsageError, withClient } from '../args.js';
+import { integer, parseTime, UsageError, withClient } from '../args.js';
+import { commandGroup, named, paging, pagingFlags, report, sub, type Args } from '../command-group.js';
 import { printJson, table, time } from '../output.js';
-
-export interface Common {
-  url: string;
-  json?: boolean;
-}
-
-interface NamedArgs extends Common {
-  name: string;
-}
 
 /** The queue attributes as flags (CMQ's names, seconds); only those given are sent. */
 const ATTRIBUTE_FLAGS = {
@@ -73,20 +65,11 @@ async function attributesFrom(args: Args, current: (() => Promise<DeadLetterPoli
   return attributes;
 }
 
-export function named(describe: string) {
-  return (y: Argv<Common>) => y.positional('name', { type: 'string', demandOption: true, describe });
-}
-
 function printQueue(details: { name: string; attributes: object; stats?: object }, json: boolean | undefined): void {
   if (json) return printJson(details);
   const rows = Object.entries({ ...details.attributes, ...details.stats }).map(([k, v]) => [k, typeof v === 'object' && v !== null ? JSON.stringify(v) : (v as string | number)]);
   process.stdout.write(`queue ${details.name}\n${table(['attribute', 'value'], rows)}\n`);
 }
-
-type Args = NamedArgs & Record<string, unknown>;
-
-/** Each subcommand's builder narrows its own args; the group only needs the common ones. */
-const sub = (module: CommandModule<Common, Args>) => module as unknown as CommandModule<Common, Common>;
 
 const subcommands = [
   sub({
@@ -103,14 +86,10 @@ const subcommands = [
   sub({
     command: 'list',
     describe: 'List queues with their depths',
-    builder: (y) =>
-      y
-        .option('prefix', { type: 'string', default: '', describe: 'Only names starting with this' })
-        .option('offset', { default: 0, coerce: integer('offset') })
-        .option('limit', { default: 50, coerce: integer('limit'), describe: '1-1000' }) as unknown as Argv<Args>,
+    builder: (y) => pagingFlags(y) as unknown as Argv<Args>,
     handler: (args) =>
       withClient(args, async (client) => {
-        const list = await client.listQueues({ prefix: args.prefix as string, offset: args.offset as number, limit: args.limit as number });
+        const list = await client.listQueues(paging(args));
         const details = await Promise.all(list.queues.map((q) => client.getQueue(q.name)));
         if (args.json) return printJson({ total: list.total, queues: details });
         const rows = details.map((q) => [q.name, q.stats.activeMsgNum, q.stats.inactiveMsgNum, q.stats.delayMsgNum, q.stats.rewindMsgNum, time(q.stats.minMsgTime)]);
@@ -138,7 +117,11 @@ const subcommands = [
     command: 'delete <name>',
     describe: 'Delete a queue and its messages',
     builder: named('Queue name'),
-    handler: (args) => withClient(args, async (client) => report(args, { deleted: args.name }, `deleted: ${args.name}`, await client.deleteQueue(args.name))),
+    handler: (args) =>
+      withClient(args, async (client) => {
+        await client.deleteQueue(args.name);
+        report(args, { deleted: args.name }, `deleted: ${args.name}`);
+      }),
   }),
   sub({
     command: 'purge <name>',
@@ -184,18 +167,4 @@ const subcommands = [
   }),
 ];
 
-export function report(args: Common, json: object, text: string, _done?: unknown): void {
-  if (args.json) printJson(json);
-  else process.stdout.write(`${text}\n`);
-}
-
-export const queueCommand: CommandModule<object, Common> = {
-  command: 'queue <command>',
-  describe: 'Administer queues',
-  builder: (y) => {
-    let out = y.option('url', { ...URL_OPTION, global: true }).option('json', { type: 'boolean', describe: 'Print JSON instead of tables', global: true }) as unknown as Argv<Common>;
-    for (const command of subcommands) out = out.command(command);
-    return out.demandCommand(1, 'Name a queue command; see spool queue --help.');
-  },
-  handler: () => {},
-};
+export const queueCommand = commandGroup('queue', 'Administer queues', subcommands);

@@ -1,14 +1,10 @@
 /** `spool topic ...`: create, list, get, set, delete, publish, subscribe, unsubscribe, subscriptions (docs/topics.md). */
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import type { TopicAttributesInput } from '../../core/engine/topic-input.js';
 import type { TopicInfo, TopicSubscription } from '../../core/client/topics.js';
-import { integer, URL_OPTION, UsageError, withClient } from '../args.js';
+import { integer, UsageError, withClient } from '../args.js';
+import { commandGroup, named, paging, pagingFlags, report, sub, type Args, type Common } from '../command-group.js';
 import { printJson, table, time } from '../output.js';
-import { named, report, type Common } from './queue.js';
-
-type Args = Common & { name: string } & Record<string, unknown>;
-
-const sub = (module: CommandModule<Common, Args>) => module as unknown as CommandModule<Common, Common>;
 
 const FILTER_TYPES: Record<string, 1 | 2> = { tags: 1, 'routing-key': 2 };
 
@@ -40,20 +36,6 @@ function filterOf(s: TopicSubscription): string {
   const filter = s.bindingKeys.length > 0 ? s.bindingKeys : s.filterTags;
   return filter.length > 0 ? filter.join(' ') : '(all)';
 }
-
-/** Repeatable string flags (`--tag a --tag b`) as a list, or undefined when none is given. */
-function list(value: unknown): string[] | undefined {
-  if (value === undefined) return undefined;
-  return (Array.isArray(value) ? value : [value]).map(String);
-}
-
-const pagingFlags = (y: Argv<Common>) =>
-  y
-    .option('prefix', { type: 'string', default: '', describe: 'Only names starting with this' })
-    .option('offset', { default: 0, coerce: integer('offset') })
-    .option('limit', { default: 50, coerce: integer('limit'), describe: '1-1000' });
-
-const paging = (args: Args) => ({ prefix: args.prefix as string, offset: args.offset as number, limit: args.limit as number });
 
 const subscriptionArgs = (y: Argv<Common>) =>
   named('Topic name')(y).positional('subscription', { type: 'string', demandOption: true, describe: 'Subscription name' });
@@ -103,7 +85,11 @@ const subcommands = [
     command: 'delete <name>',
     describe: 'Delete a topic (refused while it has subscriptions)',
     builder: named('Topic name'),
-    handler: (args) => withClient(args, async (client) => report(args, { deleted: args.name }, `deleted: ${args.name}`, await client.deleteTopic(args.name))),
+    handler: (args) =>
+      withClient(args, async (client) => {
+        await client.deleteTopic(args.name);
+        report(args, { deleted: args.name }, `deleted: ${args.name}`);
+      }),
   }),
   sub({
     command: 'publish <name> <body>',
@@ -115,7 +101,7 @@ const subcommands = [
         .option('routing-key', { type: 'string', describe: 'Routing key (routing-key topics), e.g. app.db.error' }) as unknown as Argv<Args>,
     handler: (args) =>
       withClient(args, async (client) => {
-        const tags = list(args.tag);
+        const tags = args.tag as string[] | undefined;
         const routingKey = args['routing-key'] as string | undefined;
         const msgId = await client.publish(args.name, { body: String(args.body), ...(tags && { tags }), ...(routingKey !== undefined && { routingKey }) });
         report(args, { msgId }, msgId);
@@ -134,8 +120,8 @@ const subcommands = [
         .option('notify-strategy', { choices: ['BACKOFF_RETRY', 'EXPONENTIAL_DECAY_RETRY'] as const }) as unknown as Argv<Args>,
     handler: (args) =>
       withClient(args, async (client) => {
-        const filterTags = list(args.tag);
-        const bindingKeys = list(args['binding-key']);
+        const filterTags = args.tag as string[] | undefined;
+        const bindingKeys = args['binding-key'] as string[] | undefined;
         const notifyStrategy = args['notify-strategy'] as TopicSubscription['notifyStrategy'] | undefined;
         const notifyContentFormat = args.format as TopicSubscription['notifyContentFormat'] | undefined;
         const http = args.http as string | undefined;
@@ -176,13 +162,4 @@ const subcommands = [
   }),
 ];
 
-export const topicCommand: CommandModule<object, Common> = {
-  command: 'topic <command>',
-  describe: 'Administer topics and publish to them',
-  builder: (y) => {
-    let out = y.option('url', { ...URL_OPTION, global: true }).option('json', { type: 'boolean', describe: 'Print JSON instead of tables', global: true }) as unknown as Argv<Common>;
-    for (const command of subcommands) out = out.command(command);
-    return out.demandCommand(1, 'Name a topic command; see spool topic --help.');
-  },
-  handler: () => {},
-};
+export const topicCommand = commandGroup('topic', 'Administer topics and publish to them', subcommands);
