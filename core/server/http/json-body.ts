@@ -10,19 +10,27 @@ import { SpoolError } from '../../errors.js';
 
 const MESSAGE_MAX = 200;
 
+/** Decodes UTF-8 or throws: every body Spool reads (native, SQS, CMQ) is UTF-8, taken strictly. */
+export const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The charset a Content-Type declares when it is not UTF-8, else null. */
+export function foreignCharset(contentType: string | undefined): string | null {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  return charset !== undefined && !/^utf-?8$/i.test(charset) ? charset : null;
+}
+
 export function registerJsonBody(app: FastifyInstance): void {
   const secureParse = app.getDefaultJsonParser('error', 'error');
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
-    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
-    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    const charset = foreignCharset(request.headers['content-type']);
+    if (charset !== null) {
       done(new SpoolError('UNSUPPORTED_MEDIA_TYPE', `request bodies are JSON in UTF-8, not ${charset}`), undefined);
       return;
     }
     let text: string;
     try {
-      text = decoder.decode(raw as Buffer);
+      text = strictUtf8.decode(raw as Buffer);
     } catch {
       done(new SpoolError('INVALID_PARAMETER', 'request body is not valid UTF-8'), undefined);
       return;
@@ -32,7 +40,7 @@ export function registerJsonBody(app: FastifyInstance): void {
       return;
     }
     secureParse(request, text, (err, body) => {
-      if (err) done(explain(text), undefined);
+      if (err) done(new SpoolError('INVALID_PARAMETER', whyNotJson(text)), undefined);
       else done(null, body);
     });
   });
@@ -44,12 +52,12 @@ export function registerJsonBody(app: FastifyInstance): void {
 }
 
 /** Runs only on failure: says whether the JSON was malformed or carried a prototype key. */
-function explain(text: string): SpoolError {
+export function whyNotJson(text: string): string {
   try {
     JSON.parse(text);
   } catch (err) {
     const detail = (err as Error).message;
-    return new SpoolError('INVALID_PARAMETER', `request body is not valid JSON: ${detail.length > MESSAGE_MAX ? `${detail.slice(0, MESSAGE_MAX)}…` : detail}`);
+    return `request body is not valid JSON: ${detail.length > MESSAGE_MAX ? `${detail.slice(0, MESSAGE_MAX)}…` : detail}`;
   }
-  return new SpoolError('INVALID_PARAMETER', 'request body must not contain "__proto__" or "constructor.prototype" keys');
+  return 'request body must not contain "__proto__" or "constructor.prototype" keys';
 }

@@ -9,9 +9,9 @@
  * `clientRequestId`, `UserpollingWaitSeconds`).
  */
 import { LIMITS } from '../../../limits.js';
+import { strictUtf8 } from '../../http/json-body.js';
 import { paramError, type CmqError } from './errors.js';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const INDEX = /^(0|[1-9][0-9]{0,2})$/;
 const INTEGER = /^-?[0-9]{1,16}$/;
 const QUOTE_MAX = 40;
@@ -141,7 +141,7 @@ function decode(encoded: Buffer): string {
     }
   }
   try {
-    return utf8.decode(bytes.subarray(0, length));
+    return strictUtf8.decode(bytes.subarray(0, length));
   } catch {
     throw paramError(10420, 'cannot parse the request: a parameter is not valid UTF-8');
   }

@@ -9,6 +9,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { authorize } from '../../auth/access.js';
 import type { KeyRing } from '../../auth/api-keys.js';
 import type { RouteContext } from '../../http/context.js';
+import { foreignCharset } from '../../http/json-body.js';
 import { actionFor } from './actions.js';
 import { paramError, sendCmqError, sendCmqReply } from './errors.js';
 import { parseParams, type Params } from './params.js';
@@ -27,8 +28,8 @@ export const cmqRoutes: FastifyPluginAsync<RouteContext & { keys: KeyRing | null
   // or `*/*` (Java): every body is taken as a form, whatever its type says, if it is UTF-8.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
-    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
-    if (charset !== undefined && !/^utf-?8$/i.test(charset)) done(paramError(10420, `cannot parse a body in ${charset}: parameters are UTF-8`), undefined);
+    const charset = foreignCharset(request.headers['content-type']);
+    if (charset !== null) done(paramError(10420, `cannot parse a body in ${charset}: parameters are UTF-8`), undefined);
     else done(null, body);
   });
   app.setErrorHandler((err, request, reply) => sendCmqError(err, request, reply));

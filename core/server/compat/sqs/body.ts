@@ -6,9 +6,9 @@
  * Any other content type is refused in SQS's error shape.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { foreignCharset, strictUtf8, whyNotJson } from '../../http/json-body.js';
 import { AMZ_JSON, SqsError } from './errors.js';
 
-const DETAIL_MAX = 200;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,7 +36,7 @@ export function registerAmzJsonBody(app: FastifyInstance): void {
       return;
     }
     if (text.trim() === '') done(null, {});
-    else secureParse(request, text, (err, body) => done(err ? whyUnparsed(text) : null, err ? undefined : body));
+    else secureParse(request, text, (err, body) => done(err ? new SqsError('InvalidParameterValue', whyNotJson(text)) : null, err ? undefined : body));
   });
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, _raw, done) => {
     const type = request.headers['content-type'] ?? 'none';
@@ -44,26 +44,13 @@ export function registerAmzJsonBody(app: FastifyInstance): void {
   });
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** The body as text: UTF-8 (the only charset accepted), strictly decoded. */
 function decodeUtf8(contentType: string | undefined, raw: Buffer): string {
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
-  if (charset !== undefined && !/^utf-?8$/i.test(charset)) throw new SqsError('InvalidParameterValue', `request bodies are JSON in UTF-8, not ${charset}`);
+  const charset = foreignCharset(contentType);
+  if (charset !== null) throw new SqsError('InvalidParameterValue', `request bodies are JSON in UTF-8, not ${charset}`);
   try {
-    return utf8.decode(raw);
+    return strictUtf8.decode(raw);
   } catch {
     throw new SqsError('InvalidParameterValue', 'request body is not valid UTF-8');
   }
-}
-
-/** Runs only on failure: malformed JSON, or a prototype key. */
-function whyUnparsed(text: string): SqsError {
-  try {
-    JSON.parse(text);
-  } catch (err) {
-    const detail = (err as Error).message;
-    return new SqsError('InvalidParameterValue', `request body is not valid JSON: ${detail.slice(0, DETAIL_MAX)}`);
-  }
-  return new SqsError('InvalidParameterValue', 'request body must not contain "__proto__" or "constructor.prototype" keys');
 }
