@@ -49,16 +49,12 @@ export const messageRoutes: FastifyPluginAsync<RouteContext> = async (app, { eng
     async (request, reply) => {
       const { q } = request.params;
       const body = request.body ?? {};
-      let waitSeconds = body.waitSeconds;
+      const { waitSeconds } = body;
       if (waitSeconds !== undefined && waitSeconds > limits.longPollMaxSeconds) {
         throw new SpoolError('INVALID_PARAMETER', `waitSeconds must be an integer from 0 to ${limits.longPollMaxSeconds}, got ${waitSeconds}`);
       }
-      if (waitSeconds === undefined && limits.longPollMaxSeconds < 30) {
-        // The queue's default wait may be longer than this server allows: cap it.
-        waitSeconds = Math.min((await engine.getQueue(q)).attributes.pollingWaitSeconds, limits.longPollMaxSeconds);
-      }
       const options = { max: body.max, waitSeconds, visibilityTimeout: body.visibilityTimeout };
-      return { messages: await longPoll(engine, q, options, lifecycle, reply.raw) };
+      return { messages: await longPoll(engine, q, options, limits.longPollMaxSeconds, lifecycle, reply.raw) };
     },
   );
 };

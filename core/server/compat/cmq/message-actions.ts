@@ -52,9 +52,7 @@ async function receive(params: Params, { engine, limits, lifecycle, response }: 
   const longest = limits.longPollMaxSeconds;
   const range = longest < LIMITS.pollingWaitSecondsMax ? " (this server's limits.longPollMaxSeconds)" : '';
   const waitSeconds = params.optionalInteger('pollingWaitSeconds', 0, longest, range);
-  const { attributes } = await engine.getQueue(queue);
-  const wait = waitSeconds ?? Math.min(attributes.pollingWaitSeconds, longest);
-  const received = await longPoll(engine, queue, { max, waitSeconds: wait }, lifecycle, response);
+  const received = await longPoll(engine, queue, { max, waitSeconds }, longest, lifecycle, response);
   if (received.length === 0) throw new CmqError(NO_MESSAGE, 10200, 'no message');
   return received;
 }

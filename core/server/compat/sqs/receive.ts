@@ -34,9 +34,7 @@ export const receiveMessage: SqsAction = async (input, context) => {
   const unknown = systemNames.find((name) => !SYSTEM_NAMES.has(name));
   if (unknown !== undefined) throw new SqsError('InvalidAttributeName', `unknown message system attribute ${JSON.stringify(unknown.slice(0, 200))}`);
   optionalString(input, 'ReceiveRequestAttemptId'); // FIFO only: checked for its type, then ignored as SQS does on standard queues
-  const { attributes } = await engine.getQueue(queue);
-  const wait = waitSeconds ?? Math.min(attributes.pollingWaitSeconds, limits.longPollMaxSeconds);
-  const received = await longPoll(engine, queue, { max, waitSeconds: wait, visibilityTimeout }, context.lifecycle, context.response);
+  const received = await longPoll(engine, queue, { max, waitSeconds, visibilityTimeout }, limits.longPollMaxSeconds, context.lifecycle, context.response);
   // As SQS: no Messages member at all when none came.
   if (received.length === 0) return {};
   return { Messages: received.map((message) => toSqsMessage(message, context, attributeNames, systemNames)) };
