@@ -157,9 +157,12 @@ export class Topics {
   }
 
   private async fanOut(topicName: string, inputs: PublishInput[]): Promise<string[]> {
-    const topic = await this.getTopic(topicName);
+    this.context.checkOpen();
+    checkQueueName(topicName, 'topic name');
+    const targets = await this.context.store.publishTargets(topicName);
+    if (!targets) throw topicNotFound(topicName);
+    const { topic, subscriptions } = targets;
     const messages = inputs.map((input) => checkPublish(input, topic.attributes));
-    const { subscriptions } = await this.context.store.listSubscriptions(topicName, { prefix: '', offset: 0, limit: LIMITS.subscriptionsPerTopicMax });
     if (subscriptions.length === 0) throw new SpoolError('TOPIC_NO_MATCH', `topic ${JSON.stringify(topicName)} has no subscriptions: the message would reach nobody`);
     const now = this.context.clock.now();
     const msgIds: string[] = [];

@@ -84,6 +84,9 @@ export interface TopicStore {
   /** A topic's subscriptions whose names start with `prefix`, by name; TOPIC_NOT_FOUND. */
   listSubscriptions(topic: string, query: ListTopicsQuery): Promise<{ total: number; subscriptions: SubscriptionRecord[] }>;
 
+  /** What a publish needs, in one read: the topic, and all its subscriptions; null when there is no such topic. */
+  publishTargets(topic: string): Promise<{ topic: TopicRecord; subscriptions: SubscriptionRecord[] } | null>;
+
   /**
    * Stores every copy in one commit, or none: QUEUE_NOT_FOUND or BACKLOG_FULL (naming the queue)
    * when a target queue is gone or full. Copies are stored ready, with no dedupId. msgIds in order.

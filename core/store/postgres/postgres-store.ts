@@ -259,6 +259,10 @@ export class PostgresStore implements Store {
     return this.op(() => this.db.session((c) => topics.listTopics(c, query)));
   }
 
+  publishTargets(topic: string) {
+    return this.op(() => this.db.session((c) => topics.publishTargets(c, topic)));
+  }
+
   updateTopic(name: string, attributes: TopicAttributes, now: number) {
     return this.op(() => this.db.transaction((c) => topics.updateTopic(c, name, attributes, now)));
   }

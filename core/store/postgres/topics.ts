@@ -106,6 +106,13 @@ export async function listSubscriptions(c: Client, topic: string, query: ListTop
   return { total: await countSubscriptions(c, id, query.prefix), subscriptions: rows.map(topicRows.toSubscriptionRecord) };
 }
 
+export async function publishTargets(c: Client, name: string): Promise<{ topic: TopicRecord; subscriptions: SubscriptionRecord[] } | null> {
+  const row = await findTopic(c, name);
+  if (!row) return null;
+  const { rows } = await c.query<topicRows.RawSubscriptionRow>(`${SUBSCRIPTIONS} WHERE s.topic_id = $1 ORDER BY s.name COLLATE "C"`, [row.id]);
+  return { topic: topicRows.toTopicRecord(row), subscriptions: rows.map(topicRows.toSubscriptionRecord) };
+}
+
 /** Stores every copy in the caller's transaction; refusals roll the whole publish back. */
 export async function fanOut(c: Client, copies: FanOutCopy[], now: number): Promise<string[]> {
   const groups = [...topicRows.groupByQueue(copies)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -167,6 +167,10 @@ export class SqliteStore implements Store {
     return this.read(() => this.topics.find(name));
   }
 
+  publishTargets(topic: string) {
+    return this.read(() => this.topics.publishTargets(topic));
+  }
+
   listTopics(query: ListTopicsQuery) {
     return this.read(() => this.topics.list(query));
   }

@@ -42,6 +42,7 @@ export class Topics {
   private readonly insertSubscription: Statement<[number, string, string, string, string, number, number]>;
   private readonly updateSubscriptionRow: Statement<[string, number, number, string]>;
   private readonly removeSubscription: Statement<[number, string]>;
+  private readonly allSubscriptions: Statement<[number], RawSubscriptionRow>;
 
   constructor(db: Database, private readonly queues: QueueDirectory, private readonly writer: MessageWriter, private readonly counts: QueueCounts) {
     this.byName = db.prepare(`SELECT ${TOPIC_COLUMNS} FROM topics WHERE name = ?`);
@@ -59,6 +60,7 @@ export class Topics {
     );
     this.updateSubscriptionRow = db.prepare('UPDATE subscriptions SET settings = ?, modified_at = ? WHERE topic_id = ? AND name = ?');
     this.removeSubscription = db.prepare('DELETE FROM subscriptions WHERE topic_id = ? AND name = ?');
+    this.allSubscriptions = db.prepare(`${SUBSCRIPTIONS} WHERE s.topic_id = ? ORDER BY s.name`);
   }
 
   find(name: string): TopicRecord | null {
@@ -124,6 +126,11 @@ export class Topics {
     const total = this.countSubscriptions.get(id, query.prefix, query.prefix)!.n;
     const subscriptions = this.pageSubscriptions.all(id, query.prefix, query.prefix, query.limit, query.offset).map(toSubscriptionRecord);
     return { total, subscriptions };
+  }
+
+  publishTargets(name: string): { topic: TopicRecord; subscriptions: SubscriptionRecord[] } | null {
+    const raw = this.byName.get(name);
+    return raw ? { topic: toTopicRecord(raw), subscriptions: this.allSubscriptions.all(raw.id).map(toSubscriptionRecord) } : null;
   }
 
   fanOut(copies: FanOutCopy[], now: number): string[] {
