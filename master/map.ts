@@ -3,7 +3,8 @@
  * its post until its result settles, so a worker never sees more than `concurrency` of a batch at
  * once. map gathers results in input order; stream yields them in completion order.
  */
-import { RUN_DEFAULTS, checkTaskName, describeValue, integerOption, resolveRunOptions, type RunOptions } from './options.js';
+import { describeValue, integerOption } from '../core/client/index.js';
+import { RUN_DEFAULTS, checkTaskName, resolveRunOptions, type RunOptions } from './options.js';
 import type { TaskHandle } from './pending.js';
 import { toError } from './errors.js';
 

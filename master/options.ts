@@ -2,7 +2,7 @@
  * startMaster's and run()'s options: named defaults → merge → validate (messages name the option)
  * → resolved types with nothing optional.
  */
-import { checkKnownOptions, resolveConnection, type BrokerConnection, type SpoolClient } from '../core/client/index.js';
+import { checkKnownOptions, describeValue, integerOption, resolveConnection, type BrokerConnection, type SpoolClient } from '../core/client/index.js';
 import type { Engine } from '../core/engine/engine.js';
 import { LIMITS } from '../core/limits.js';
 import { replyQueueName, type BackoffSpec } from '../core/tasks/envelope.js';
@@ -150,27 +150,8 @@ function queueName(option: string, value: unknown): string {
   return value;
 }
 
-export function integerOption(name: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new TypeError(`${name} must be a whole number from ${min} to ${max}, got ${describeValue(value)}`);
-  }
-  return value;
-}
-
 /** A task's name, as submit, map and stream take it. */
 export function checkTaskName(name: unknown): string {
   if (typeof name !== 'string' || name === '') throw new TypeError(`the task name must be a non-empty string, got ${describeValue(name)}`);
   return name;
-}
-
-/** A wrong value, for a message: strings quoted (so '4' does not read as 4), objects by their class. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  const kind = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-  if (typeof kind !== 'string' || kind === '' || kind === 'Object') return 'an object';
-  return `${/^[AEIOU]/i.test(kind) ? 'an' : 'a'} ${kind}`;
 }

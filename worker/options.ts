@@ -2,7 +2,7 @@
  * startWorker's options: named defaults → merge → validate (messages name the option) → a resolved
  * type with nothing optional.
  */
-import { checkKnownOptions, resolveConnection, type BrokerConnection, type SpoolClient } from '../core/client/index.js';
+import { checkKnownOptions, integerOption, resolveConnection, type BrokerConnection, type SpoolClient } from '../core/client/index.js';
 import type { Engine } from '../core/engine/engine.js';
 import type { BackoffPolicy } from './backoff.js';
 
@@ -145,12 +145,4 @@ function guardedLogger(log: unknown): WorkerLogger {
     };
   }
   return guarded;
-}
-
-function integerOption(name: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new TypeError(`${name} must be a whole number from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value;
 }

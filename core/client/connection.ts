@@ -68,3 +68,23 @@ export function openConnection(connection: BrokerConnection): { client: SpoolCli
       return { client: connection.client, owned: false };
   }
 }
+
+/** A whole-number option of a runtime (master, worker): `fallback` when absent, TypeError when out of range. */
+export function integerOption(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new TypeError(`${name} must be a whole number from ${min} to ${max}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** A wrong value, for a message: strings quoted (so '4' does not read as 4), objects by their class. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  const kind = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  if (typeof kind !== 'string' || kind === '' || kind === 'Object') return 'an object';
+  return `${/^[AEIOU]/i.test(kind) ? 'an' : 'a'} ${kind}`;
+}

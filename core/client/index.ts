@@ -24,4 +24,4 @@ export {
   type SubscribeOptions,
   type Subscription,
 } from './types.js';
-export { checkKnownOptions, resolveConnection, openConnection, type BrokerConnection, type BrokerConnectionInput } from './connection.js';
+export { checkKnownOptions, describeValue, integerOption, resolveConnection, openConnection, type BrokerConnection, type BrokerConnectionInput } from './connection.js';
