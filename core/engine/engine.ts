@@ -188,6 +188,16 @@ export class Engine {
     return this.store.listQueues(checkListQuery(query));
   }
 
+  /** Every queue whose name starts with `prefix`, in name order, read a page at a time. */
+  async allQueues(prefix = ''): Promise<QueueRecord[]> {
+    const queues: QueueRecord[] = [];
+    for (;;) {
+      const page = await this.listQueues({ prefix, offset: queues.length, limit: LIMITS.listLimitMax });
+      queues.push(...page.queues);
+      if (page.queues.length === 0 || queues.length >= page.total) return queues;
+    }
+  }
+
   /** Changes some attributes; the others keep their values. */
   async setQueueAttributes(name: string, attributes: QueueAttributesInput): Promise<QueueRecord> {
     const current = await this.getQueue(name);

@@ -14,8 +14,6 @@ export interface CommitObservation {
   synced: boolean;
 }
 
-const PAGE = 1000;
-
 export interface QueueTotals {
   sent: number;
   received: number;
@@ -114,13 +112,9 @@ export class Metrics {
    */
   async refresh(engine: Engine): Promise<void> {
     const counted = [...this.queueTotals.keys()];
-    const queues: QueueRecord[] = [];
+    let queues: QueueRecord[];
     try {
-      for (let offset = 0; ; offset += PAGE) {
-        const page = await engine.listQueues({ offset, limit: PAGE });
-        queues.push(...page.queues);
-        if (page.queues.length < PAGE) break;
-      }
+      queues = await engine.allQueues();
     } catch {
       for (const gauge of this.queueGauges) gauge.reset();
       this.queueCount.reset();

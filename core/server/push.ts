@@ -121,12 +121,7 @@ export class Pusher {
   /** Consumes every push queue there is, and stops consuming those deleted. */
   private async discover(): Promise<void> {
     try {
-      const seen = new Set<string>();
-      for (let offset = 0; ; offset += 1000) {
-        const page = await this.engine.listQueues({ prefix: PUSH_QUEUE_PREFIX, offset, limit: 1000 });
-        for (const queue of page.queues) seen.add(queue.name);
-        if (offset + page.queues.length >= page.total) break;
-      }
+      const seen = new Set((await this.engine.allQueues(PUSH_QUEUE_PREFIX)).map((queue) => queue.name));
       if (this.closing) return;
       for (const queue of seen) {
         if (!this.consumers.has(queue)) this.consumers.set(queue, this.engine.consume(queue, { prefetch: this.options.concurrency }, (m) => this.track(this.deliver(queue, m))));

@@ -5,7 +5,6 @@
  * `{totalCount, queueList: [{queueId, queueName}]}`, totalCount counting every match.
  */
 import type { Engine } from '../../../engine/engine.js';
-import { LIMITS } from '../../../limits.js';
 import type { QueueRecord } from '../../../store/store.js';
 import { queueId } from './naming.js';
 import type { Params } from './params.js';
@@ -37,16 +36,6 @@ export function listReply(queues: readonly QueueRecord[], total: number): Record
 
 /** The page of the queues that `keep` (and the search word) let through, from a scan of all of them. */
 export async function scanPage(engine: Engine, page: Page, keep: (queue: QueueRecord) => boolean = () => true): Promise<Record<string, unknown>> {
-  const found = (await allQueues(engine)).filter((queue) => keep(queue) && matches(queue.name, page));
+  const found = (await engine.allQueues()).filter((queue) => keep(queue) && matches(queue.name, page));
   return listReply(found.slice(page.offset, page.offset + page.limit), found.length);
-}
-
-/** Every queue, in name order. */
-export async function allQueues(engine: Engine): Promise<QueueRecord[]> {
-  const queues: QueueRecord[] = [];
-  for (;;) {
-    const page = await engine.listQueues({ offset: queues.length, limit: LIMITS.listLimitMax });
-    queues.push(...page.queues);
-    if (page.queues.length === 0 || queues.length >= page.total) return queues;
-  }
 }

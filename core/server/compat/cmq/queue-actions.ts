@@ -6,7 +6,7 @@
  */
 import type { CmqAction } from './context.js';
 import { cmqError, type CmqError } from './errors.js';
-import { allQueues, listReply, readPage, scanPage } from './listing.js';
+import { listReply, readPage, scanPage } from './listing.js';
 import { queueId, queueNamed } from './naming.js';
 import { attributeFields, bindingDeadLetters, readAttributes, settableFields } from './queue-attributes.js';
 
@@ -17,7 +17,7 @@ export const createQueue: CmqAction = async (params, { engine }) => {
   const name = queueNamed(params);
   const attributes = readAttributes(params);
   // CMQ's names are unique whatever their case. Two creates racing past this check still make two queues.
-  const clash = (await allQueues(engine)).find((queue) => queue.name.toLowerCase() === name.toLowerCase());
+  const clash = (await engine.allQueues()).find((queue) => queue.name.toLowerCase() === name.toLowerCase());
   // Named as asked, not as it exists: the caller may not be allowed to see the other queue's name.
   if (clash) throw exists(name);
   const { created, queue } = await bindingDeadLetters(engine, name, attributes, () => engine.createQueue(name, attributes));

@@ -13,7 +13,6 @@ import { SpoolError } from '../../../errors.js';
 import { LIMITS } from '../../../limits.js';
 import type { QueueRecord } from '../../../store/store.js';
 import { cmqError } from './errors.js';
-import { allQueues } from './listing.js';
 import { queueId, seconds } from './naming.js';
 import type { Params } from './params.js';
 
@@ -81,7 +80,7 @@ export async function bindingDeadLetters<T>(engine: Engine, queue: string, input
 }
 
 async function brokenRule(engine: Engine, queue: string, target: string): Promise<number> {
-  const queues = await allQueues(engine);
+  const queues = await engine.allQueues();
   const targetOf = (q: QueueRecord) => q.attributes.deadLetterPolicy?.deadLetterQueue;
   const found = queues.find((q) => q.name === target);
   if (target === queue) return 10720;

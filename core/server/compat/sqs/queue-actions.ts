@@ -5,7 +5,6 @@
  * NextToken, given only when MaxResults was (as in SQS; without it, up to 1000 come back).
  */
 import type { Engine } from '../../../engine/engine.js';
-import { LIMITS } from '../../../limits.js';
 import type { SqsAction } from './context.js';
 import { SqsError } from './errors.js';
 import { optionalInteger, optionalString, optionalStringList, optionalStringMap, requireString, requireStringMap, type Members } from './input.js';
@@ -76,12 +75,7 @@ export const setQueueAttributes: SqsAction = async (input, { engine }) => {
 
 /** The queues whose RedrivePolicy targets `deadLetterQueue`, in name order (at most 6: CMQ's rule). */
 async function deadLetterSources(engine: Engine, deadLetterQueue: string): Promise<string[]> {
-  const sources: string[] = [];
-  for (let offset = 0; ; offset += LIMITS.listLimitMax) {
-    const page = await engine.listQueues({ offset, limit: LIMITS.listLimitMax });
-    for (const queue of page.queues) if (queue.attributes.deadLetterPolicy?.deadLetterQueue === deadLetterQueue) sources.push(queue.name);
-    if (page.queues.length === 0 || offset + page.queues.length >= page.total) return sources;
-  }
+  return (await engine.allQueues()).filter((queue) => queue.attributes.deadLetterPolicy?.deadLetterQueue === deadLetterQueue).map((queue) => queue.name);
 }
 
 /** A NextToken is the offset of the next page, bound to the listing it came from. */
