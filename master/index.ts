@@ -1,5 +1,5 @@
 /** The Spool master: posts tasks to a task queue and awaits their results (docs/tasks.md). */
-export { startMaster, Master, type AttachOptions } from './master.js';
+export { startMaster, Master, type AttachOptions, type EnqueuedTask } from './master.js';
 export { resolveMasterOptions, resolveRunOptions, MASTER_DEFAULTS, RUN_DEFAULTS, type MasterOptions, type ResolvedMasterOptions, type RunOptions, type ResolvedRunOptions, type MasterConnection } from './options.js';
 export { MasterError, TaskFailedError, TaskTimeoutError, TaskCancelledError, MasterClosedError, type MasterErrorCode } from './errors.js';
 export { MAP_DEFAULTS, type MapOptions, type MapProgress, type Settled } from './map.js';

@@ -20,6 +20,12 @@ import { mapTasks, streamTasks, type MapOptions, type Settled } from './map.js';
 import { checkTaskName, resolveMasterOptions, resolveRunOptions, type MasterOptions, type ResolvedMasterOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
 import { PendingTask, PendingTasks, type TaskHandle } from './pending.js';
 
+/** A task posted with enqueue(): nobody awaits its result. */
+export interface EnqueuedTask {
+  readonly taskId: string;
+  readonly msgId: string;
+}
+
 export interface AttachOptions {
   /** The task message's msgId, so cancel() works on a task posted by an earlier incarnation. */
   msgId?: string;
@@ -120,41 +126,59 @@ export class Master {
    * `orphanResult` events.
    */
   async submitMany<T = unknown>(name: string, payloads: readonly unknown[], options: RunOptions = {}): Promise<TaskHandle<T>[]> {
+    const run = this.checkPost(name, payloads, options);
+    return this.inBatches(payloads, (batch) => this.post<T>(name, batch, run));
+  }
+
+  /**
+   * Posts a task whose result nobody awaits, as a BullMQ `add` does: it runs under the same attempt
+   * policy, but names no reply queue, so its worker acks it when it ends and no reply is written or
+   * pushed. A final failure is the worker's to report (its `failed` event and log, and the copy to
+   * `<queue>-dlq`). Resolves with its ids once the post is durable. `cancel(taskId)` does not know
+   * it; `client.cancelMessage(queue, msgId)` cancels it.
+   */
+  async enqueue(name: string, payload: unknown, options: RunOptions = {}): Promise<EnqueuedTask> {
+    const [task] = await this.enqueueMany(name, [payload], options);
+    return task!;
+  }
+
+  /** enqueue for many tasks, batched as submitMany batches them. */
+  async enqueueMany(name: string, payloads: readonly unknown[], options: RunOptions = {}): Promise<EnqueuedTask[]> {
+    const run = this.checkPost(name, payloads, options);
+    return this.inBatches(payloads, async (batch) => {
+      const bodies = encodeTasks(name, batch, run);
+      const taskIds = bodies.map(() => randomUUID());
+      const msgIds = await this.sendTasks(name, bodies, run, taskIds, null);
+      return taskIds.map((taskId, i) => ({ taskId, msgId: msgIds[i]! }));
+    });
+  }
+
+  private checkPost(name: string, payloads: readonly unknown[], options: RunOptions): ResolvedRunOptions {
     if (this.closed) throw new MasterClosedError(null);
     checkTaskName(name);
     if (!Array.isArray(payloads)) throw new TypeError('payloads must be an array');
-    const run = resolveRunOptions(options, this.options.defaults);
+    return resolveRunOptions(options, this.options.defaults);
+  }
+
+  /** Posts `payloads` in batches of LIMITS.batchMax, all at once; results in input order. */
+  private async inBatches<R>(payloads: readonly unknown[], postBatch: (batch: readonly unknown[]) => Promise<R[]>): Promise<R[]> {
     const batches: unknown[][] = [];
     for (let i = 0; i < payloads.length; i += LIMITS.batchMax) batches.push(payloads.slice(i, i + LIMITS.batchMax));
-    const posted = await Promise.all(batches.map((batch) => this.post<T>(name, batch, run)));
+    const posted = await Promise.all(batches.map(postBatch));
     return posted.flat();
   }
 
-  /** Posts one batch over the socket the master already holds for replies (cheaper than HTTP). */
+  /** Posts one batch of awaited tasks: each is registered before the send (in process, its reply can come before the send resolves). */
   private async post<T>(name: string, payloads: readonly unknown[], run: ResolvedRunOptions): Promise<PendingTask<T>[]> {
-    const bodies = payloads.map((payload) =>
-      encodeEnvelope({ v: 1, name, payload, maxAttempts: run.maxAttempts, backoff: run.backoff, timeoutMs: run.timeoutMs, checkpoint: null }),
-    );
+    const bodies = encodeTasks(name, payloads, run);
     const tasks = bodies.map(() => {
       const task = new PendingTask<T>(randomUUID(), null, (id) => this.cancel(id));
-      // Registered before the send: in process, the reply can come before the send resolves.
       this.tasks.add(task as PendingTask);
       if (run.timeoutMs !== null) task.setTimer(run.timeoutMs, () => this.timeOut(task as PendingTask, run.timeoutMs!));
       return task;
     });
-    // One attributes object for the batch: it is only serialised (or copied by an embedded engine).
-    const attributes = { [TASK_ATTRIBUTE]: name };
-    const delaySeconds = Math.ceil(run.delayMs / 1000);
-    const messages = bodies.map((body, i) => ({
-      body,
-      correlationId: tasks[i]!.taskId,
-      replyTo: this.replyQueue,
-      priority: run.priority,
-      delaySeconds,
-      attributes,
-    }));
     try {
-      const msgIds = await this.client.sendBatchWs(this.queue, messages);
+      const msgIds = await this.sendTasks(name, bodies, run, tasks.map((task) => task.taskId), this.replyQueue);
       tasks.forEach((task, i) => task.markPosted(msgIds[i]!));
     } catch (err) {
       for (const task of tasks) {
@@ -165,6 +189,22 @@ export class Master {
       throw err;
     }
     return tasks;
+  }
+
+  /** One frame and commit over the socket the master already holds for replies (cheaper than HTTP). */
+  private sendTasks(name: string, bodies: string[], run: ResolvedRunOptions, taskIds: string[], replyTo: string | null): Promise<string[]> {
+    // One attributes object for the batch: it is only serialised (or copied by an embedded engine).
+    const attributes = { [TASK_ATTRIBUTE]: name };
+    const delaySeconds = Math.ceil(run.delayMs / 1000);
+    const messages = bodies.map((body, i) => ({
+      body,
+      correlationId: taskIds[i]!,
+      ...(replyTo === null ? {} : { replyTo }),
+      priority: run.priority,
+      delaySeconds,
+      attributes,
+    }));
+    return this.client.sendBatchWs(this.queue, messages);
   }
 
   /**
@@ -331,4 +371,11 @@ export class Master {
 
 function codeOf(err: unknown): unknown {
   return typeof err === 'object' && err !== null && 'code' in err ? (err as { code: unknown }).code : undefined;
+}
+
+/** The task messages' bodies: one envelope per payload (throws on a payload JSON cannot carry). */
+function encodeTasks(name: string, payloads: readonly unknown[], run: ResolvedRunOptions): string[] {
+  return payloads.map((payload) =>
+    encodeEnvelope({ v: 1, name, payload, maxAttempts: run.maxAttempts, backoff: run.backoff, timeoutMs: run.timeoutMs, checkpoint: null }),
+  );
 }

@@ -4,10 +4,12 @@
  * drives it. Settings are the libraries' defaults except where a process does not use a feature
  * (a producer is no worker and listens to no events).
  *
- * - Spool: startMaster / master.submit (resolves once the post is fsynced, or written in process
- *   mode); bulk: submitAll (master.submitMany: batches of 16 per frame and commit over the master's
- *   WebSocket, all in flight); startWorker with a `noop` handler, counting its `completed` events (the result is
- *   on the reply queue). The master stays open, so Spool's broker also delivers every result.
+ * - Spool: startMaster / master.enqueue (resolves once the post is fsynced, or written in process
+ *   mode); bulk: master.enqueueMany (batches of 16 per frame and commit over the master's
+ *   WebSocket, all in flight); startWorker with a `noop` handler, counting its `completed` events.
+ *   enqueue posts a task nobody awaits, as the peers' producers add jobs and listen to no events:
+ *   the worker acks it, no reply is written (bench/tasks.ts measures tasks whose results the
+ *   master awaits).
  * - BullMQ: Queue.add / Queue.addBulk; Worker with `concurrency`, counting `completed` events
  *   (the job moved to the completed set). Driver: ioredis.
  * - bee-queue: createJob().save() / saveAll; process(concurrency), counting `succeeded` events.
@@ -79,18 +81,16 @@ function redisPort(target: Target): number {
 async function spoolDriver(): Promise<Driver> {
   const { startMaster } = await import('../../master/index.js');
   const { startWorker } = await import('../../worker/index.js');
-  const { submitAll } = await import('../task-post.js');
   let masters = 0;
   return {
     async producer(target, queue) {
       const master = await startMaster({ url: spoolUrl(target), queue, name: `compare-${process.pid}-${masters++}` });
       return {
         async add(payload) {
-          const handle = await master.submit(TASK_NAME, payload);
-          handle.result.catch(() => {}); // settles when a worker runs it, or rejects at close
+          await master.enqueue(TASK_NAME, payload);
         },
         async addBulk(payloads) {
-          await submitAll(master, TASK_NAME, payloads, payloads.length);
+          await master.enqueueMany(TASK_NAME, payloads);
         },
         close: () => master.close(),
       };

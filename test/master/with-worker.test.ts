@@ -1,16 +1,17 @@
 /**
  * The master with the real worker runtime (worker/), both in process and over a real broker:
  * retries then a final failure with the handler's stack, progress from ctx.progress, cancellation
- * of a running handler through its signal, and a map through several workers.
+ * of a running handler through its signal, a map through several workers, and tasks posted with
+ * enqueue(), whose results nobody awaits.
  */
 import { describe, expect, it, afterEach } from 'vitest';
-import { startMaster, TaskCancelledError, TaskFailedError, type Master, type MasterOptions } from '../../master/index.js';
+import { MasterClosedError, startMaster, TaskCancelledError, TaskFailedError, type Master, type MasterOptions } from '../../master/index.js';
 import { startWorker, UnrecoverableError, type Worker, type WorkerOptions } from '../../worker/index.js';
 import { join } from 'node:path';
 import { openEngine } from '../../core/index.js';
 import { tempDir } from '../helpers/engine.js';
 import { startTestServer } from '../helpers/server.js';
-import { sleep } from './test-worker.js';
+import { eventually, sleep } from './test-worker.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -103,6 +104,57 @@ describe.each(targets)('master with worker/ (%s)', (_kind, target) => {
     // One class for both ends: the worker's signal reason is the master's TaskCancelledError too.
     expect(reason).toBeInstanceOf(TaskCancelledError);
     expect(reason).toMatchObject({ code: 'TASK_CANCELLED', taskId: handle.taskId, when: 'running' });
+  });
+
+  it('enqueue: the tasks run under their attempt policy, and no reply is written', async () => {
+    const ran: number[] = [];
+    const attempts: number[] = [];
+    const { master, worker } = await both({
+      record: (n: number) => void ran.push(n),
+      flaky: (_p, ctx) => {
+        attempts.push(ctx.attempt);
+        throw new Error(`flaky attempt ${ctx.attempt}`);
+      },
+    });
+    const completed = new Set<string>();
+    worker.events.on('completed', ({ taskId }) => completed.add(taskId));
+    const failed: { taskId: string; reason: string }[] = [];
+    worker.events.on('failed', ({ taskId, reason }) => failed.push({ taskId, reason }));
+
+    const tasks = await master.enqueueMany('record', Array.from({ length: 40 }, (_, i) => i));
+    expect(new Set(tasks.map((t) => t.taskId)).size).toBe(40);
+    expect(tasks.every((t) => /^[1-9][0-9]*$/.test(t.msgId))).toBe(true);
+    const flaky = await master.enqueue('flaky', null, { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 20 } });
+    await eventually(() => completed.size === 40 && failed.length === 1, 'every task to end');
+    expect(completed).toEqual(new Set(tasks.map((t) => t.taskId)));
+    expect(ran.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(failed).toEqual([{ taskId: flaky.taskId, reason: 'attempts-exhausted' }]);
+    expect(attempts).toEqual([1, 2]);
+    // Nothing was waited for, and no reply reached the master (one would be held as an orphan).
+    await sleep(100);
+    expect(master.pending).toBe(0);
+    expect(master.orphans).toBe(0);
+    expect(await master.client.queueStats(master.replyQueue)).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 0, delayMsgNum: 0 });
+    expect(await master.client.queueStats('work')).toMatchObject({ activeMsgNum: 0, inactiveMsgNum: 0, delayMsgNum: 0 });
+  });
+
+  it('enqueue checks its input before posting, and a queued enqueued task is cancelled by its msgId', async () => {
+    const t = await target();
+    const master = await startMaster({ ...t, queue: 'work', name: 'itest' });
+    open.push(master);
+    await expect(master.enqueue('', null)).rejects.toThrow(TypeError);
+    await expect(master.enqueue('x', { n: 1n })).rejects.toThrow(/BigInt/);
+    await expect(master.enqueueMany('x', 'nope' as unknown as unknown[])).rejects.toThrow(/^payloads must be an array/);
+    expect(await master.client.queueStats('work')).toMatchObject({ activeMsgNum: 0 });
+    const now = await master.enqueue('now', { n: 1 });
+    const [message] = await master.client.receive('work', { max: 1, waitSeconds: 0 });
+    expect(message).toMatchObject({ msgId: now.msgId, correlationId: now.taskId, replyTo: null });
+    const task = await master.enqueue('later', null, { delayMs: 60_000 });
+    expect(await master.client.queueStats('work')).toMatchObject({ delayMsgNum: 1 });
+    await expect(master.client.cancelMessage('work', task.msgId)).resolves.toBe('removed');
+    expect(await master.client.queueStats('work')).toMatchObject({ delayMsgNum: 0 });
+    await master.close();
+    await expect(master.enqueue('x', null)).rejects.toBeInstanceOf(MasterClosedError);
   });
 
   it('map over many tasks with a worker concurrency above the map concurrency', async () => {
