@@ -10,7 +10,7 @@ import { decodeEnvelope, encodeEnvelope, encodeReply, toTaskError, type TaskEnve
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import { LeaseLostError, TaskCancelledError, TaskTimeoutError, UnrecoverableError, WorkerShutdownError, toError } from './errors.js';
 import type { FailureReason, TaskEventBase, WorkerEmitter } from './events.js';
-import { Heartbeat } from './heartbeat.js';
+import type { Heartbeat, HeartbeatClock } from './heartbeat.js';
 import type { TaskContext, TaskHandlers, WorkerLogger } from './options.js';
 import { RunContext, type ContextHost } from './task-context.js';
 
@@ -22,6 +22,12 @@ export interface TaskRunDeps {
   leaseMs: number;
   log: WorkerLogger;
   events: WorkerEmitter;
+  /** The worker's heartbeats, every leaseMs / 2. */
+  heartbeats: HeartbeatClock;
+  /** Once per run, when the handler has returned (or will not run): settling is not handling. Gets how long the handler took, ms, or null when none ran. */
+  handlerReturned(handlerMs: number | null): void;
+  /** Once per run, when it is over (settled, or given up). */
+  ended(run: TaskRun): void;
 }
 
 export type TaskOutcome = 'completed' | 'failed' | 'retried' | 'cancelled' | 'lost' | 'released';
@@ -49,14 +55,9 @@ export class TaskRun implements ContextHost {
   private abandoned = false;
   private slotFreed = false;
 
-  /**
-   * `freeSlot` runs once, when the handler has returned (or will not run): settling is not
-   * handling. It gets how long the handler took, ms, or null when no handler ran.
-   */
   constructor(
     readonly delivery: Delivery,
     private readonly deps: TaskRunDeps,
-    private readonly freeSlot: (handlerMs: number | null) => void,
   ) {
     this.taskId = delivery.correlationId ?? delivery.msgId;
     this.attempt = delivery.dequeueCount;
@@ -84,13 +85,14 @@ export class TaskRun implements ContextHost {
       return 'released';
     } finally {
       this.handlerDone(null);
+      this.deps.ended(this);
     }
   }
 
   private handlerDone(handlerMs: number | null): void {
     if (this.slotFreed) return;
     this.slotFreed = true;
-    this.freeSlot(handlerMs);
+    this.deps.handlerReturned(handlerMs);
   }
 
   /**
@@ -101,7 +103,7 @@ export class TaskRun implements ContextHost {
     if (this.abandoned) return;
     this.abandoned = true;
     this.abort(new WorkerShutdownError(`the worker closed before the task finished`));
-    await this.heartbeat?.close();
+    await this.heartbeat?.stop();
   }
 
   /** After abandon(): releases the lease if the subscription's close did not already, so another worker takes the task at once. */
@@ -140,9 +142,9 @@ export class TaskRun implements ContextHost {
       timer = setTimeout(() => this.abort(timeout), remaining);
     }
 
-    this.heartbeat = new Heartbeat({ intervalMs: this.deps.leaseMs / 2, beat: () => this.beat() });
-    this.heartbeat.start();
-    this.deps.events.fire('started', this.base);
+    this.heartbeat = this.deps.heartbeats.start(() => this.beat());
+    // Most workers listen to no per-task event: then none is built.
+    if (this.deps.events.listenerCount('started') > 0) this.deps.events.fire('started', this.base);
 
     let result: unknown;
     let error: Error | null = null;
@@ -162,7 +164,8 @@ export class TaskRun implements ContextHost {
       this.untieStop?.();
       // A cancel the handler never looked for still decides the outcome of a throw.
       if (this.delivery.cancelled) this.abort(new TaskCancelledError(this.taskId, 'running'));
-      await this.heartbeat.close();
+      const beating = this.heartbeat.stop();
+      if (beating) await beating;
       this.handlerDone(handlerMs);
     }
 
@@ -317,7 +320,10 @@ export class TaskRun implements ContextHost {
       // The reply itself was refused (too large, not JSON): a final failure the master can see.
       return this.fail(toError(err), 'reply-rejected');
     }
-    if (outcome === 'completed') this.deps.events.fire('completed', { ...this.base, durationMs: this.elapsed, result });
+    if (outcome === 'completed' && this.deps.events.listenerCount('completed') > 0) {
+      const { taskId, attempt, delivery } = this;
+      this.deps.events.fire('completed', { taskId, name: this.envelope!.name, attempt, msgId: delivery.msgId, durationMs: this.elapsed, result });
+    }
     return outcome;
   }
 

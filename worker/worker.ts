@@ -22,7 +22,8 @@ import { toError } from './errors.js';
 import { WorkerEmitter, type WorkerEvents } from './events.js';
 import { Lookahead } from './lookahead.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
-import { TaskRun, type TaskOutcome } from './task-run.js';
+import { HeartbeatClock } from './heartbeat.js';
+import { TaskRun, type TaskOutcome, type TaskRunDeps } from './task-run.js';
 import type { TypedEmitter } from '../core/client/index.js';
 
 export interface Worker {
@@ -63,6 +64,8 @@ class TaskWorker implements Worker {
   /** Tasks held for the next free slot, with when they arrived. */
   private readonly held: { delivery: Delivery; since: number }[] = [];
   private readonly lookahead: Lookahead;
+  /** What every task run shares: one object for all of them. */
+  private readonly runDeps: TaskRunDeps;
   private subscription: Subscription | null = null;
   private closing: Promise<void> | null = null;
   private watchdog: IdleWatchdog | null = null;
@@ -75,6 +78,25 @@ class TaskWorker implements Worker {
     this.client = client;
     this.ownsClient = owned;
     this.lookahead = new Lookahead(options.concurrency);
+    const { queue, handlers, backoff, leaseMs, log } = options;
+    this.runDeps = {
+      client: this.client,
+      queue,
+      handlers,
+      backoff,
+      leaseMs,
+      log,
+      events: this.events,
+      heartbeats: new HeartbeatClock({ intervalMs: leaseMs / 2 }),
+      handlerReturned: (handlerMs) => {
+        this.handling--;
+        this.handlerReturned(handlerMs);
+      },
+      ended: (run) => {
+        this.runs.delete(run);
+        this.watchdog?.sawDelivery();
+      },
+    };
   }
 
   get queue(): string {
@@ -130,18 +152,9 @@ class TaskWorker implements Worker {
   }
 
   private runTask(delivery: Delivery): void {
-    const { client, options, events } = this;
     this.handling++;
-    const run = new TaskRun(delivery, { client, queue: options.queue, handlers: options.handlers, backoff: options.backoff, leaseMs: options.leaseMs, log: options.log, events }, (handlerMs) => {
-      this.handling--;
-      this.handlerReturned(handlerMs);
-    });
-    const done = run.run();
-    this.runs.set(run, done);
-    void done.finally(() => {
-      this.runs.delete(run);
-      this.watchdog?.sawDelivery();
-    });
+    const run = new TaskRun(delivery, this.runDeps);
+    this.runs.set(run, run.run());
   }
 
   /** A slot is free: start a held task, and adjust the lookahead to how long handlers take. */

@@ -1,7 +1,7 @@
 /** Pure units: backoff delays, option resolution, the heartbeat loop. */
 import { describe, expect, it } from 'vitest';
 import { WorkerEmitter } from '../../worker/events.js';
-import { Heartbeat } from '../../worker/heartbeat.js';
+import { HeartbeatClock } from '../../worker/heartbeat.js';
 import { backoffDelayMs, resolveWorkerOptions, WORKER_DEFAULTS } from '../../worker/index.js';
 import { sleep } from './tasks.js';
 
@@ -50,22 +50,19 @@ describe('resolveWorkerOptions', () => {
 });
 
 describe('Heartbeat', () => {
-  it('beats about every intervalMs, never overlapping, and stops on close', async () => {
+  it('beats about every intervalMs, never overlapping, and stops on stop()', async () => {
     let active = 0;
     let overlapped = false;
     const beats: number[] = [];
-    const hb = new Heartbeat({
-      intervalMs: 40,
-      beat: async () => {
-        if (++active > 1) overlapped = true;
-        beats.push(Date.now());
-        await sleep(30);
-        active -= 1;
-      },
+    const clock = new HeartbeatClock({ intervalMs: 40 });
+    const hb = clock.start(async () => {
+      if (++active > 1) overlapped = true;
+      beats.push(Date.now());
+      await sleep(30);
+      active -= 1;
     });
-    hb.start();
     await sleep(400);
-    await hb.close();
+    await hb.stop();
     const count = beats.length;
     expect(count).toBeGreaterThanOrEqual(3);
     expect(overlapped).toBe(false);
@@ -75,11 +72,26 @@ describe('Heartbeat', () => {
 
   it('a failing beat does not stop the loop', async () => {
     let n = 0;
-    const hb = new Heartbeat({ intervalMs: 20, beat: () => (++n % 2 ? Promise.reject(new Error('flaky')) : Promise.resolve()) });
-    hb.start();
+    const hb = new HeartbeatClock({ intervalMs: 20 }).start(() => (++n % 2 ? Promise.reject(new Error('flaky')) : Promise.resolve()));
     await sleep(200);
-    await hb.close();
+    await hb.stop();
     expect(n).toBeGreaterThanOrEqual(3);
+  });
+
+  it('one clock beats each task on its own schedule; a stopped one no longer beats', async () => {
+    const clock = new HeartbeatClock({ intervalMs: 30, jitter: 0 });
+    const counts = { a: 0, b: 0 };
+    const a = clock.start(async () => void counts.a++);
+    await sleep(45);
+    const b = clock.start(async () => void counts.b++);
+    expect(a.stop()).toBeNull(); // no beat in progress
+    await sleep(200);
+    expect(counts.a).toBe(1);
+    expect(counts.b).toBeGreaterThanOrEqual(4);
+    await b.stop();
+    const after = counts.b;
+    await sleep(100);
+    expect(counts.b).toBe(after);
   });
 });
 
