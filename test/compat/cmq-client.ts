@@ -97,3 +97,26 @@ export function codes(reply: CmqReply): [number, number | null] {
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
+
+/** A repeated parameter as CMQ's SDKs write it: `name.1`, `name.2`, ... (or from `first`). */
+export function numbered(name: string, values: readonly Value[], first = 1): Record<string, Value> {
+  return Object.fromEntries(values.map((value, i) => [`${name}.${first + i}`, value]));
+}
+
+/**
+ * Sends `pairs` (then `raw` bytes, which need not be UTF-8) as a form, by GET (raw bytes
+ * percent-encoded: Node refuses others in the request line) or POST, and throws unless the reply
+ * is a 200 in CMQ's shape (code, message, requestId; an error's message starting with its module
+ * code) and not an internal error (6000): for fuzzing.
+ */
+export async function expectCmqShape(url: string, method: 'GET' | 'POST', pairs: [string, string][], raw: Uint8Array = new Uint8Array()): Promise<CmqReply> {
+  const form = Buffer.concat([Buffer.from(new URLSearchParams(pairs).toString()), Buffer.from(raw.length > 0 ? '&' : ''), raw]);
+  const encoded = form.toString('latin1').replace(/[^\x21-\x7e]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const reply = method === 'GET' ? await fetchCmq(`${url}/v2/index.php?${encoded}`) : await fetchCmq(`${url}/v2/index.php`, { method: 'POST', body: form });
+  const { code, message, requestId } = reply.body ?? {};
+  const inShape = typeof code === 'number' && typeof message === 'string' && typeof requestId === 'string' && (code === 0 ? message === '' : /^\(\d+\)/.test(message));
+  if (reply.status !== 200 || !inShape || code === 6000) {
+    throw new Error(`${method} ${form.toString('latin1').slice(0, 300)} → ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
+  }
+  return reply;
+}

@@ -120,13 +120,6 @@ describe('malformed requests', () => {
 });
 
 describe('topics', () => {
-  test.each([...TOPIC_ACTIONS])('%s is refused: not offered on the CMQ endpoint yet, topics are on /v1/topics (4000/10430)', async (action) => {
-    const { cmq } = await startCmqBroker();
-    const reply = await cmq.call(action, { topicName: 't', msgBody: 'x' });
-    expect(codes(reply)).toEqual([4000, 10430]);
-    expect(reply.body.message).toContain('the CMQ endpoint does not offer CMQ\'s topic actions yet; use the native API\'s /v1/topics');
-  });
-
   test('the list holds every topic action of CMQ’s topic model', () => {
     expect([...TOPIC_ACTIONS].sort()).toEqual([
       'BatchPublishMessage', 'ClearSubscriptionFilterTags', 'CreateTopic', 'DeleteTopic', 'GetSubscriptionAttributes', 'GetTopicAttributes',

@@ -3,7 +3,8 @@
  * always with HTTP status 200, as CMQ answers (its SDKs treat any other status as a network
  * failure). SpoolErrors take their top-level code from ERROR_TABLE's `cmq` column and a module code
  * from MODULES below, unless the edge names a finer one; CMQ's own outcomes that have no Spool code
- * (7000 no message, 6010/6020 batch delete, 4470 batch size) are CmqErrors made directly.
+ * (7000 no message, 6010/6020 batch delete, 4470 batch size, 4510 blanks in an endpoint URL) are
+ * CmqErrors made directly.
  * Module codes: CMQ API 2.0 `调用方式/返回结果/错误码.md` (../shared/reference/cmq-sqs.md 1.10).
  */
 import { randomUUID } from 'node:crypto';
@@ -29,10 +30,10 @@ const MODULES: Record<ErrorCode, number> = {
   RECEIPT_HANDLE_STALE: 10260,
   BACKLOG_FULL: 10240,
   TOPIC_NOT_FOUND: 10600,
-  TOPIC_EXISTS: 4460,
+  TOPIC_EXISTS: 10550,
   TOPIC_HAS_SUBSCRIPTIONS: 10540,
   TOPIC_NO_MATCH: 10730,
-  SUBSCRIPTION_NOT_FOUND: 10600,
+  SUBSCRIPTION_NOT_FOUND: 10560,
   SUBSCRIPTION_EXISTS: 10470,
   SUBSCRIPTION_LIMIT: 10480,
   SUBSCRIBED_QUEUE_NOT_FOUND: 10100,
@@ -56,6 +57,8 @@ export const NO_MESSAGE = 7000;
 export const BATCH_DELETE_PARTLY_FAILED = 6010;
 export const BATCH_DELETE_FAILED = 6020;
 export const BATCH_BODIES_TOO_LARGE = 4470;
+/** Subscribe: "url connot contain any blank characters" (module 10570). */
+export const ENDPOINT_HAS_BLANKS = 4510;
 
 export class CmqError extends Error {
   override readonly name = 'CmqError';

@@ -1,17 +1,25 @@
 /**
- * Lists of queues: ListQueue and ListDeadLetterSourceQueues page with `offset` and `limit`
- * (default 20, at most 50; an offset needs a limit, as CMQ requires) and filter with `searchWord`,
- * CMQ's fuzzy match, here a case-insensitive substring of the name. Their reply is
- * `{totalCount, queueList: [{queueId, queueName}]}`, totalCount counting every match.
+ * Lists: ListQueue, ListDeadLetterSourceQueues, ListTopic and ListSubscriptionByTopic page with
+ * `offset` and `limit` (default 20; at most 50, and 100 for subscriptions; an offset needs a
+ * limit, as CMQ requires) and filter with `searchWord`, CMQ's fuzzy match, here a
+ * case-insensitive substring of the name. Their reply is `{totalCount, <kind>List: [...]}`,
+ * totalCount counting every match, in name order.
  */
 import type { Engine } from '../../../engine/engine.js';
+import { LIMITS } from '../../../limits.js';
 import type { QueueRecord } from '../../../store/store.js';
 import { queueId } from './naming.js';
 import type { Params } from './params.js';
 
 const LIMIT_DEFAULT = 20;
-const LIMIT_MAX = 50;
-const OFFSET_MAX = 1_000_000_000;
+
+export interface Paging {
+  limitMax: number;
+  offsetMax: number;
+}
+
+/** ListQueue, ListDeadLetterSourceQueues, ListTopic: limit 1-50. */
+const LISTS: Paging = { limitMax: 50, offsetMax: 1_000_000_000 };
 
 export interface Page {
   offset: number;
@@ -20,22 +28,52 @@ export interface Page {
   searchWord: string;
 }
 
-export function readPage(params: Params): Page {
-  const offset = params.optionalInteger('offset', 0, OFFSET_MAX);
-  const limit = offset === undefined ? params.optionalInteger('limit', 1, LIMIT_MAX) : params.integer('limit', 1, LIMIT_MAX);
+/** One page of a list, and how many there are in all. */
+export interface Listed<T> {
+  total: number;
+  items: T[];
+}
+
+/** A paged read of one of the engine's lists, in name order. */
+export type PagedRead<T> = (offset: number, limit: number) => Promise<Listed<T>>;
+
+export function readPage(params: Params, { limitMax, offsetMax }: Paging = LISTS): Page {
+  const offset = params.optionalInteger('offset', 0, offsetMax);
+  const limit = offset === undefined ? params.optionalInteger('limit', 1, limitMax) : params.integer('limit', 1, limitMax);
   return { offset: offset ?? 0, limit: limit ?? LIMIT_DEFAULT, searchWord: (params.optionalString('searchWord') ?? '').toLowerCase() };
 }
 
-function matches(name: string, page: Page): boolean {
-  return name.toLowerCase().includes(page.searchWord);
+/** The page of `all` (in name order) that the search word lets through. */
+function searched<T extends { name: string }>(all: readonly T[], page: Page): Listed<T> {
+  const found = all.filter((item) => item.name.toLowerCase().includes(page.searchWord));
+  return { total: found.length, items: found.slice(page.offset, page.offset + page.limit) };
 }
 
-export function listReply(queues: readonly QueueRecord[], total: number): Record<string, unknown> {
-  return { totalCount: total, queueList: queues.map((queue) => ({ queueId: queueId(queue), queueName: queue.name })) };
+/** Everything `read` lists, read page after page, each of the most the engine gives at once. */
+export async function readAll<T>(read: PagedRead<T>): Promise<T[]> {
+  const all: T[] = [];
+  for (;;) {
+    const { total, items } = await read(all.length, LIMITS.listLimitMax);
+    all.push(...items);
+    if (items.length === 0 || all.length >= total) return all;
+  }
+}
+
+/** The page asked for: the engine's own page without a search word, else from a scan of every name. */
+export async function listPage<T extends { name: string }>(page: Page, read: PagedRead<T>): Promise<Listed<T>> {
+  return page.searchWord === '' ? read(page.offset, page.limit) : searched(await readAll(read), page);
+}
+
+/** A list reply: `{totalCount, [field]: [entry of each]}`. */
+export function listReply<T>(field: string, entry: (item: T) => Record<string, unknown>, { total, items }: Listed<T>): Record<string, unknown> {
+  return { totalCount: total, [field]: items.map(entry) };
+}
+
+export function queueList(listed: Listed<QueueRecord>): Record<string, unknown> {
+  return listReply('queueList', (queue) => ({ queueId: queueId(queue), queueName: queue.name }), listed);
 }
 
 /** The page of the queues that `keep` (and the search word) let through, from a scan of all of them. */
 export async function scanPage(engine: Engine, page: Page, keep: (queue: QueueRecord) => boolean = () => true): Promise<Record<string, unknown>> {
-  const found = (await engine.allQueues()).filter((queue) => keep(queue) && matches(queue.name, page));
-  return listReply(found.slice(page.offset, page.offset + page.limit), found.length);
+  return queueList(searched((await engine.allQueues()).filter(keep), page));
 }

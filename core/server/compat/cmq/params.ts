@@ -4,9 +4,10 @@
  * replacement character). Values are strings; the readers below type them and refuse, naming the
  * parameter: a missing required one (10390), a non-integer (10360), a value out of range
  * (10350), a non-repeatable parameter written `name.n` (10330). A repeated parameter is
- * `name.n`, n from 0 or from 1 and contiguous (10380), at most 16 (10370). Parameters this
- * endpoint does not know are ignored: CMQ's SDKs send some of their own (`RequestClient`,
- * `clientRequestId`, `UserpollingWaitSeconds`).
+ * `name.n`, n from 0 or from 1 and contiguous (10380), at most 16 (10370; the topic actions' tags
+ * and keys at most 5, with CMQ's module codes for each). Parameters this endpoint does not know
+ * are ignored: CMQ's SDKs send some of their own (`RequestClient`, `clientRequestId`,
+ * `UserpollingWaitSeconds`).
  */
 import { LIMITS } from '../../../limits.js';
 import { strictUtf8 } from '../../http/json-body.js';
@@ -55,6 +56,13 @@ export class Params {
 
   /** `name.0..` or `name.1..`, contiguous, 1-16 of them; the plain `name` is not one of them. */
   list(name: string): string[] {
+    const values = this.optionalList(name);
+    if (values.length === 0) throw missing(`${name}.n`);
+    return values;
+  }
+
+  /** As `list`, but none at all is `[]`, and at most `max` (more is module `tooMany`): msgTag.n, filterTag.n, bindingKey.n. */
+  optionalList(name: string, max: number = LIMITS.batchMax, tooMany = 10370): string[] {
     const prefix = `${name}.`;
     const byIndex = new Map<number, string>();
     for (const [key, value] of this.entries) {
@@ -64,8 +72,7 @@ export class Params {
       byIndex.set(Number(index), value);
     }
     if (this.entries.has(name)) throw paramError(10310, `parameter ${name} is repeatable: write it ${name}.0, ${name}.1, ... or ${name}.1, ${name}.2, ...`);
-    if (byIndex.size === 0) throw missing(`${name}.n`);
-    if (byIndex.size > LIMITS.batchMax) throw paramError(10370, `${name}.n holds at most ${LIMITS.batchMax} values, got ${byIndex.size}`);
+    if (byIndex.size > max) throw paramError(tooMany, `${name}.n holds at most ${max} values, got ${byIndex.size}`);
     const first = byIndex.has(0) ? 0 : 1;
     const values: string[] = [];
     for (let i = first; i < first + byIndex.size; i++) {
@@ -81,7 +88,8 @@ function missing(name: string): CmqError {
   return paramError(10390, `lacked of required parameter ${name}`);
 }
 
-function quote(value: string): string {
+/** A value in a message: JSON-quoted, cut after 40 characters. */
+export function quote(value: string): string {
   return JSON.stringify(value.length > QUOTE_MAX ? `${value.slice(0, QUOTE_MAX)}…` : value);
 }
 

@@ -6,7 +6,7 @@
  */
 import type { CmqAction } from './context.js';
 import { cmqError, type CmqError } from './errors.js';
-import { listReply, readPage, scanPage } from './listing.js';
+import { queueList, readPage, scanPage } from './listing.js';
 import { queueId, queueNamed } from './naming.js';
 import { attributeFields, bindingDeadLetters, readAttributes, settableFields } from './queue-attributes.js';
 
@@ -33,7 +33,7 @@ export const listQueue: CmqAction = async (params, { engine }) => {
   const page = readPage(params);
   if (page.searchWord !== '') return scanPage(engine, page);
   const { total, queues } = await engine.listQueues({ offset: page.offset, limit: page.limit });
-  return listReply(queues, total);
+  return queueList({ total, items: queues });
 };
 
 export const getQueueAttributes: CmqAction = async (params, { engine }) => attributeFields(engine, await engine.getQueue(queueNamed(params)));

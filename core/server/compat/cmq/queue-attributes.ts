@@ -16,7 +16,8 @@ import { cmqError } from './errors.js';
 import { queueId, seconds } from './naming.js';
 import type { Params } from './params.js';
 
-const RANGES = {
+/** CMQ's ranges (a topic's maxMsgSize takes the queue's, newer-doc range). */
+export const RANGES = {
   maxMsgHeapNum: [1_000_000, 1_000_000_000],
   pollingWaitSeconds: [0, LIMITS.pollingWaitSecondsMax],
   visibilityTimeout: [1, LIMITS.visibilityTimeoutMax],
