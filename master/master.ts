@@ -22,6 +22,7 @@ import { PendingTask, PendingTasks, type TaskHandle } from './pending.js';
 
 /** A task posted with enqueue(): nobody awaits its result. */
 export interface EnqueuedTask {
+  /** Its msgId, which is how the worker names a task without a correlationId. */
   readonly taskId: string;
   readonly msgId: string;
 }
@@ -134,8 +135,9 @@ export class Master {
    * Posts a task whose result nobody awaits, as a BullMQ `add` does: it runs under the same attempt
    * policy, but names no reply queue, so its worker acks it when it ends and no reply is written or
    * pushed. A final failure is the worker's to report (its `failed` event and log, and the copy to
-   * `<queue>-dlq`). Resolves with its ids once the post is durable. `cancel(taskId)` does not know
-   * it; `client.cancelMessage(queue, msgId)` cancels it.
+   * `<queue>-dlq`). Resolves with its ids once the post is durable: its taskId is its msgId (the
+   * task carries no correlationId). `cancel(taskId)` does not know it;
+   * `client.cancelMessage(queue, msgId)` cancels it.
    */
   async enqueue(name: string, payload: unknown, options: RunOptions = {}): Promise<EnqueuedTask> {
     const [task] = await this.enqueueMany(name, [payload], options);
@@ -146,10 +148,8 @@ export class Master {
   async enqueueMany(name: string, payloads: readonly unknown[], options: RunOptions = {}): Promise<EnqueuedTask[]> {
     const run = this.checkPost(name, payloads, options);
     return this.inBatches(payloads, async (batch) => {
-      const bodies = encodeTasks(name, batch, run);
-      const taskIds = bodies.map(() => randomUUID());
-      const msgIds = await this.sendTasks(name, bodies, run, taskIds, null);
-      return taskIds.map((taskId, i) => ({ taskId, msgId: msgIds[i]! }));
+      const msgIds = await this.sendTasks(name, encodeTasks(name, batch, run), run, null);
+      return msgIds.map((msgId) => ({ taskId: msgId, msgId }));
     });
   }
 
@@ -178,7 +178,7 @@ export class Master {
       return task;
     });
     try {
-      const msgIds = await this.sendTasks(name, bodies, run, tasks.map((task) => task.taskId), this.replyQueue);
+      const msgIds = await this.sendTasks(name, bodies, run, { taskIds: tasks.map((task) => task.taskId), replyTo: this.replyQueue });
       tasks.forEach((task, i) => task.markPosted(msgIds[i]!));
     } catch (err) {
       for (const task of tasks) {
@@ -191,15 +191,17 @@ export class Master {
     return tasks;
   }
 
-  /** One frame and commit over the socket the master already holds for replies (cheaper than HTTP). */
-  private sendTasks(name: string, bodies: string[], run: ResolvedRunOptions, taskIds: string[], replyTo: string | null): Promise<string[]> {
+  /**
+   * One frame and commit over the socket the master already holds for replies (cheaper than HTTP).
+   * `awaited` gives each task its id and the reply queue, for tasks whose results this master awaits.
+   */
+  private sendTasks(name: string, bodies: string[], run: ResolvedRunOptions, awaited: { taskIds: string[]; replyTo: string } | null): Promise<string[]> {
     // One attributes object for the batch: it is only serialised (or copied by an embedded engine).
     const attributes = { [TASK_ATTRIBUTE]: name };
     const delaySeconds = Math.ceil(run.delayMs / 1000);
     const messages = bodies.map((body, i) => ({
       body,
-      correlationId: taskIds[i]!,
-      ...(replyTo === null ? {} : { replyTo }),
+      ...(awaited && { correlationId: awaited.taskIds[i]!, replyTo: awaited.replyTo }),
       priority: run.priority,
       delaySeconds,
       attributes,

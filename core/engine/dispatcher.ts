@@ -99,7 +99,11 @@ export class Dispatcher {
     return chosen;
   }
 
-  /** The message reserved for `demand` is stored, leased to it: it is delivered when this tick ends, with the tick's others. */
+  /**
+   * The message reserved for `demand` is stored, leased to it: it is delivered with the others its
+   * commit hands over, in a microtask queued behind their continuations, so before the replies to
+   * their senders are built and written: the consumer's latency does not wait on the producer's.
+   */
   handOver(queue: string, demand: Demand, message: ReceivedMessage): void {
     this.release(demand);
     const pending = this.handedOff.get(demand);
@@ -107,7 +111,7 @@ export class Dispatcher {
       pending.messages.push(message);
       return;
     }
-    if (this.handedOff.size === 0) process.nextTick(this.flushHandedOff);
+    if (this.handedOff.size === 0) queueMicrotask(this.flushHandedOff);
     this.handedOff.set(demand, { queue, messages: [message] });
   }
 

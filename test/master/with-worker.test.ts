@@ -123,7 +123,7 @@ describe.each(targets)('master with worker/ (%s)', (_kind, target) => {
 
     const tasks = await master.enqueueMany('record', Array.from({ length: 40 }, (_, i) => i));
     expect(new Set(tasks.map((t) => t.taskId)).size).toBe(40);
-    expect(tasks.every((t) => /^[1-9][0-9]*$/.test(t.msgId))).toBe(true);
+    expect(tasks.every((t) => /^[1-9][0-9]*$/.test(t.msgId) && t.taskId === t.msgId)).toBe(true);
     const flaky = await master.enqueue('flaky', null, { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 20 } });
     await eventually(() => completed.size === 40 && failed.length === 1, 'every task to end');
     expect(completed).toEqual(new Set(tasks.map((t) => t.taskId)));
@@ -148,7 +148,7 @@ describe.each(targets)('master with worker/ (%s)', (_kind, target) => {
     expect(await master.client.queueStats('work')).toMatchObject({ activeMsgNum: 0 });
     const now = await master.enqueue('now', { n: 1 });
     const [message] = await master.client.receive('work', { max: 1, waitSeconds: 0 });
-    expect(message).toMatchObject({ msgId: now.msgId, correlationId: now.taskId, replyTo: null });
+    expect(message).toMatchObject({ msgId: now.msgId, correlationId: null, replyTo: null });
     const task = await master.enqueue('later', null, { delayMs: 60_000 });
     expect(await master.client.queueStats('work')).toMatchObject({ delayMsgNum: 1 });
     await expect(master.client.cancelMessage('work', task.msgId)).resolves.toBe('removed');
