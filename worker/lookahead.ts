@@ -23,11 +23,18 @@ const OFF_ABOVE_MS = 50;
 /** While on, hold about this much handler time (across the slots) beyond the running tasks... */
 const HOLD_MS = 50;
 /** ...but at least one task per slot, and no more than this many beyond that. */
-const MAX_EXTRA = 512;
+const MAX_EXTRA = 1024;
 /** Re-size only when the wanted size is this many times larger or smaller (durations are noisy). */
 const RESIZE_FACTOR = 4;
 /** Weight of the newest duration in the moving average. */
 const WEIGHT = 0.2;
+/**
+ * A duration shorter than OFF_ABOVE_MS counts for at most this many times the average: one handler
+ * caught by a GC pause or a busy machine (milliseconds, among microsecond handlers) would otherwise
+ * shrink the lookahead tenfold, and it grows back only by RESIZE_FACTOR steps. A long one counts in
+ * full, so that held tasks go back as soon as handlers get long.
+ */
+const OUTLIER_FACTOR = 4;
 
 export class Lookahead {
   private averageMs: number | null = null;
@@ -44,7 +51,8 @@ export class Lookahead {
 
   /** Records how long a handler ran; true when that changed `extra`. */
   record(durationMs: number): boolean {
-    const averageMs = this.averageMs === null ? durationMs : this.averageMs + (durationMs - this.averageMs) * WEIGHT;
+    const sample = this.averageMs === null || durationMs > OFF_ABOVE_MS ? durationMs : Math.min(durationMs, this.averageMs * OUTLIER_FACTOR);
+    const averageMs = this.averageMs === null ? sample : this.averageMs + (sample - this.averageMs) * WEIGHT;
     this.averageMs = averageMs;
     this.samples++;
     this.on = this.on ? averageMs <= OFF_ABOVE_MS : this.samples >= this.concurrency && averageMs < ON_BELOW_MS;

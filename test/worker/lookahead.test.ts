@@ -122,8 +122,8 @@ describe('lookahead sizing', () => {
     return lookahead.extra;
   };
 
-  it('holds about 50 ms of work: many tasks for microsecond handlers, at most 512', () => {
-    expect(feed(new Lookahead(1), 0.01, 30)).toBe(512);
+  it('holds about 50 ms of work: many tasks for microsecond handlers, at most 1024', () => {
+    expect(feed(new Lookahead(1), 0.01, 30)).toBe(1024);
     expect(feed(new Lookahead(1), 0.25, 30)).toBe(200);
     expect(feed(new Lookahead(1), 1, 30)).toBe(50);
     expect(feed(new Lookahead(8), 2, 30)).toBe(200);
@@ -135,6 +135,15 @@ describe('lookahead sizing', () => {
     expect(feed(lookahead, 45, 30)).toBe(11); // wants 4: not a large enough change to re-size
     expect(feed(lookahead, 200, 30)).toBe(0);
     expect(feed(new Lookahead(64), 10, 100)).toBe(320);
+  });
+
+  it('one handler slowed by milliseconds among fast ones does not shrink it; long ones count in full', () => {
+    const lookahead = new Lookahead(1);
+    expect(feed(lookahead, 0.01, 30)).toBe(1024);
+    expect(feed(lookahead, 5, 1)).toBe(1024); // a GC pause: without the bound, 50
+    expect(feed(lookahead, 8, 1)).toBe(1024);
+    expect(feed(lookahead, 0.01, 5)).toBe(1024);
+    expect(feed(lookahead, 200, 2)).toBe(0);
   });
 
   it('waits for `concurrency` samples and re-sizes only for a large change', () => {
