@@ -23,6 +23,10 @@ describe('examples', () => {
     expect(await example('quickstart.ts')).toContain('2 + 3 = 5');
   });
 
+  it('fire-and-forget: enqueued tasks run, and no reply is written', async () => {
+    expect(await example('fire-and-forget.ts')).toContain('ran 100 of 100 tasks nobody awaited; replies written: 0');
+  });
+
   it('pipeline: fan-out to two workers, results gathered in order, then streamed', async () => {
     const out = await example('pipeline.ts');
     expect(out).toMatch(/gathered 200 results in input order; first word-0/);
