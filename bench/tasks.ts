@@ -15,6 +15,9 @@
  * - drain-1, drain-50: `tasks` no-op tasks posted first (untimed, 1000 submits in flight, no worker
  *   running), then one worker process at concurrency 1 or 50; timed from the first handler start
  *   (the smallest returned start time) until the master holds every result.
+ * - drain-50-enqueued: as drain-50, with tasks posted by master.enqueueMany (no reply queue: the
+ *   worker acks each, no result is written); timed from the worker being ready until the queue's
+ *   stats show none left (polled every 5 ms), over the tasks left then.
  * - post-seq:  `tasks` submits awaited one by one (each resolves once its post is durable), no
  *   worker running → posts/s.
  * - post-map:  master.map over `tasks` payloads with `--map-concurrency` (1000) in flight and a
@@ -32,12 +35,12 @@ import { parseArgs } from 'node:util';
 import { fmt, Latencies, median, printTable } from './measure.js';
 import type { Master } from '../master/index.js';
 import { startSpoolBroker as startBroker, type Proc } from './processes.js';
-import { drainRate, now, openMaster, prePost, startWorkerProcess, TASK } from './task-drain.js';
+import { drainRate, now, openMaster, prePost, QUEUE, startWorkerProcess, TASK } from './task-drain.js';
 const LATENCY_WORKER_CONCURRENCY = 50;
 const MAP_WORKER_CONCURRENCY = 50;
 
-type CaseName = 'drain-1' | 'drain-50' | 'post-seq' | 'post-map' | 'latency';
-const ALL_CASES: CaseName[] = ['drain-1', 'drain-50', 'post-seq', 'post-map', 'latency'];
+type CaseName = 'drain-1' | 'drain-50' | 'drain-50-enqueued' | 'post-seq' | 'post-map' | 'latency';
+const ALL_CASES: CaseName[] = ['drain-1', 'drain-50', 'drain-50-enqueued', 'post-seq', 'post-map', 'latency'];
 
 const { values: args } = parseArgs({
   options: {
@@ -102,6 +105,21 @@ function caseDrain(concurrency: number, profileDir?: string): Promise<RunResult>
   }, prof('broker'));
 }
 
+function caseDrainEnqueued(concurrency: number): Promise<RunResult> {
+  return withRig(async ({ master, startWorker }) => {
+    await master.enqueueMany(TASK, Array.from({ length: TASKS }, (_, i) => ({ i })));
+    await startWorker(concurrency);
+    const t0 = performance.now();
+    const left = async () => {
+      const stats = await master.client.queueStats(QUEUE);
+      return stats.activeMsgNum + stats.inactiveMsgNum;
+    };
+    const atStart = await left();
+    while ((await left()) > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    return { rate: (atStart / (performance.now() - t0)) * 1000 };
+  });
+}
+
 function casePostSeq(): Promise<RunResult> {
   return withRig(async ({ master }) => {
     const t0 = performance.now();
@@ -157,6 +175,8 @@ function runCase(name: CaseName): Promise<RunResult> {
       return caseDrain(1);
     case 'drain-50':
       return caseDrain(50);
+    case 'drain-50-enqueued':
+      return caseDrainEnqueued(50);
     case 'post-seq':
       return casePostSeq();
     case 'post-map':
@@ -195,6 +215,7 @@ const rateRow = (c: CaseName, label: string, anchor: string, target: string) => 
 };
 rateRow('drain-1', 'drain tasks/s, concurrency 1', '3,617', '≥ 7,000');
 rateRow('drain-50', 'drain tasks/s, concurrency 50', '16,844', '≥ 34,000');
+rateRow('drain-50-enqueued', 'drain tasks/s, concurrency 50, enqueued (no results)', '', '');
 rateRow('post-seq', 'posts/s, submit awaited one by one', '5,029', '');
 rateRow('post-map', `map tasks/s end to end (${MAP_CONCURRENCY} in flight, worker 50)`, '', '');
 const lat = collected.get('latency');
