@@ -13,6 +13,7 @@ import { FakeClock, systemClock, type Clock } from './clock.js';
 import { Dispatcher, type Demand } from './dispatcher.js';
 import { cancelHandovers, handOver, reserveHandovers } from './handoff.js';
 import { KeepAlive } from './keep-alive.js';
+import { readEveryPage } from './paging.js';
 import { toReceived, type ReceivedMessage } from './message.js';
 import { decodeReceipt, newLeaseToken } from './receipt.js';
 import { Sweeper, type Recovery } from './sweeper.js';
@@ -189,13 +190,11 @@ export class Engine {
   }
 
   /** Every queue whose name starts with `prefix`, in name order, read a page at a time. */
-  async allQueues(prefix = ''): Promise<QueueRecord[]> {
-    const queues: QueueRecord[] = [];
-    for (;;) {
-      const page = await this.listQueues({ prefix, offset: queues.length, limit: LIMITS.listLimitMax });
-      queues.push(...page.queues);
-      if (page.queues.length === 0 || queues.length >= page.total) return queues;
-    }
+  allQueues(prefix = ''): Promise<QueueRecord[]> {
+    return readEveryPage(async (offset, limit) => {
+      const { total, queues } = await this.listQueues({ prefix, offset, limit });
+      return { total, items: queues };
+    });
   }
 
   /** Changes some attributes; the others keep their values. */

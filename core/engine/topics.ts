@@ -4,6 +4,7 @@
  * one batch) are written in one commit: an acknowledged publish is in every matching queue, and a
  * refused one in none. The engine exposes this as `engine.topics`.
  */
+import { readEveryPage } from './paging.js';
 import { randomUUID } from 'node:crypto';
 import { SpoolError } from '../errors.js';
 import { LIMITS } from '../limits.js';
@@ -83,6 +84,14 @@ export class Topics {
   async listTopics(query: Partial<ListTopicsQuery> = {}): Promise<{ total: number; topics: TopicRecord[] }> {
     this.context.checkOpen();
     return this.context.store.listTopics(checkListQuery(query));
+  }
+
+  /** Every topic, in name order, read a page at a time. */
+  allTopics(): Promise<TopicRecord[]> {
+    return readEveryPage(async (offset, limit) => {
+      const { total, topics } = await this.listTopics({ offset, limit });
+      return { total, items: topics };
+    });
   }
 
   /** Changes maxMsgSize; filterType is fixed once set (INVALID_ATTRIBUTE). */

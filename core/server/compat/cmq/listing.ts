@@ -6,7 +6,7 @@
  * totalCount counting every match, in name order.
  */
 import type { Engine } from '../../../engine/engine.js';
-import { LIMITS } from '../../../limits.js';
+import { readEveryPage } from '../../../engine/paging.js';
 import type { QueueRecord } from '../../../store/store.js';
 import { queueId } from './naming.js';
 import type { Params } from './params.js';
@@ -49,19 +49,9 @@ function searched<T extends { name: string }>(all: readonly T[], page: Page): Li
   return { total: found.length, items: found.slice(page.offset, page.offset + page.limit) };
 }
 
-/** Everything `read` lists, read page after page, each of the most the engine gives at once. */
-export async function readAll<T>(read: PagedRead<T>): Promise<T[]> {
-  const all: T[] = [];
-  for (;;) {
-    const { total, items } = await read(all.length, LIMITS.listLimitMax);
-    all.push(...items);
-    if (items.length === 0 || all.length >= total) return all;
-  }
-}
-
 /** The page asked for: the engine's own page without a search word, else from a scan of every name. */
 export async function listPage<T extends { name: string }>(page: Page, read: PagedRead<T>): Promise<Listed<T>> {
-  return page.searchWord === '' ? read(page.offset, page.limit) : searched(await readAll(read), page);
+  return page.searchWord === '' ? read(page.offset, page.limit) : searched(await readEveryPage(read), page);
 }
 
 /** A list reply: `{totalCount, [field]: [entry of each]}`. */

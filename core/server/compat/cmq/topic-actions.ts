@@ -9,7 +9,7 @@ import type { Engine } from '../../../engine/engine.js';
 import type { TopicRecord } from '../../../store/topic-store.js';
 import type { CmqAction } from './context.js';
 import { cmqError, type CmqError } from './errors.js';
-import { listPage, listReply, readAll, readPage, type PagedRead } from './listing.js';
+import { listPage, listReply, readPage, type PagedRead } from './listing.js';
 import { batchBodies } from './message-actions.js';
 import { seconds, topicId, topicNamed } from './naming.js';
 import type { Params } from './params.js';
@@ -44,7 +44,7 @@ export const createTopic: CmqAction = async (params, { engine }) => {
   const name = topicNamed(params);
   const attributes = readTopicAttributes(params);
   // Two creates racing past this check with names that differ in case still make two topics.
-  const clash = (await readAll(topicsOf(engine))).find((topic) => topic.name.toLowerCase() === name.toLowerCase());
+  const clash = (await engine.topics.allTopics()).find((topic) => topic.name.toLowerCase() === name.toLowerCase());
   // Named as asked, not as it exists: the caller may not be allowed to see the other topic's name.
   if (clash) throw exists(name);
   const { created, topic } = await engine.topics.createTopic(name, attributes);
