@@ -12,8 +12,8 @@
  *
  * Cases (each system in turn, runs interleaved: run 1 of every case on every system, then run 2...):
  * - enqueue-seq:  `count` adds, each awaited before the next.
- * - enqueue-bulk: `count` adds in one bulk call (BullMQ addBulk, bee-queue saveAll; Spool has no
- *   bulk call for tasks, so every submit at once over the master's WebSocket: bench/task-post.ts).
+ * - enqueue-bulk: `count` adds in one bulk call (BullMQ addBulk, bee-queue saveAll, Spool
+ *   master.enqueueMany: batches of 16 per frame and commit, all at once).
  * - drain-1, drain-50: `count` no-op jobs added first (untimed), then one worker process at
  *   concurrency 1 or 50; timed from the first handler start to the `count`-th completion.
  * - latency: a worker at concurrency 50; `rate` adds a second for `seconds` on an absolute

@@ -22,8 +22,7 @@ import { PendingTask, PendingTasks, type TaskHandle } from './pending.js';
 
 /** A task posted with enqueue(): nobody awaits its result. */
 export interface EnqueuedTask {
-  /** Its msgId, which is how the worker names a task without a correlationId. */
-  readonly taskId: string;
+  /** The task message's msgId; the worker's events name the task by it (its taskId). */
   readonly msgId: string;
 }
 
@@ -127,17 +126,17 @@ export class Master {
    * `orphanResult` events.
    */
   async submitMany<T = unknown>(name: string, payloads: readonly unknown[], options: RunOptions = {}): Promise<TaskHandle<T>[]> {
-    const run = this.checkPost(name, payloads, options);
-    return this.inBatches(payloads, (batch) => this.post<T>(name, batch, run));
+    const { run, bodies } = this.encodePosts(name, payloads, options);
+    return this.inBatches(bodies, (batch) => this.post<T>(name, batch, run));
   }
 
   /**
    * Posts a task whose result nobody awaits, as a BullMQ `add` does: it runs under the same attempt
    * policy, but names no reply queue, so its worker acks it when it ends and no reply is written or
    * pushed. A final failure is the worker's to report (its `failed` event and log, and the copy to
-   * `<queue>-dlq`). Resolves with its ids once the post is durable: its taskId is its msgId (the
-   * task carries no correlationId). `cancel(taskId)` does not know it;
-   * `client.cancelMessage(queue, msgId)` cancels it.
+   * `<queue>-dlq`). Resolves with its msgId once the post is durable; the task carries no
+   * correlationId, so the worker's events name it by that msgId too. `cancel()` does not know it
+   * (it is no task this master awaits): `client.cancelMessage(queue, msgId)` cancels it.
    */
   async enqueue(name: string, payload: unknown, options: RunOptions = {}): Promise<EnqueuedTask> {
     const [task] = await this.enqueueMany(name, [payload], options);
@@ -146,31 +145,38 @@ export class Master {
 
   /** enqueue for many tasks, batched as submitMany batches them. */
   async enqueueMany(name: string, payloads: readonly unknown[], options: RunOptions = {}): Promise<EnqueuedTask[]> {
-    const run = this.checkPost(name, payloads, options);
-    return this.inBatches(payloads, async (batch) => {
-      const msgIds = await this.sendTasks(name, encodeTasks(name, batch, run), run, null);
-      return msgIds.map((msgId) => ({ taskId: msgId, msgId }));
+    const { run, bodies } = this.encodePosts(name, payloads, options);
+    return this.inBatches(bodies, async (batch) => {
+      const msgIds = await this.sendTasks(name, batch, run, null);
+      return msgIds.map((msgId) => ({ msgId }));
     });
   }
 
-  private checkPost(name: string, payloads: readonly unknown[], options: RunOptions): ResolvedRunOptions {
+  /**
+   * Checks a post's arguments and encodes every task, before any is sent: a payload JSON cannot
+   * carry fails the call with nothing posted.
+   */
+  private encodePosts(name: string, payloads: readonly unknown[], options: RunOptions): { run: ResolvedRunOptions; bodies: string[] } {
     if (this.closed) throw new MasterClosedError(null);
     checkTaskName(name);
     if (!Array.isArray(payloads)) throw new TypeError('payloads must be an array');
-    return resolveRunOptions(options, this.options.defaults);
+    const run = resolveRunOptions(options, this.options.defaults);
+    const bodies = payloads.map((payload) =>
+      encodeEnvelope({ v: 1, name, payload, maxAttempts: run.maxAttempts, backoff: run.backoff, timeoutMs: run.timeoutMs, checkpoint: null }),
+    );
+    return { run, bodies };
   }
 
-  /** Posts `payloads` in batches of LIMITS.batchMax, all at once; results in input order. */
-  private async inBatches<R>(payloads: readonly unknown[], postBatch: (batch: readonly unknown[]) => Promise<R[]>): Promise<R[]> {
-    const batches: unknown[][] = [];
-    for (let i = 0; i < payloads.length; i += LIMITS.batchMax) batches.push(payloads.slice(i, i + LIMITS.batchMax));
+  /** Posts `bodies` in batches of LIMITS.batchMax, all at once; results in input order. */
+  private async inBatches<R>(bodies: readonly string[], postBatch: (batch: string[]) => Promise<R[]>): Promise<R[]> {
+    const batches: string[][] = [];
+    for (let i = 0; i < bodies.length; i += LIMITS.batchMax) batches.push(bodies.slice(i, i + LIMITS.batchMax));
     const posted = await Promise.all(batches.map(postBatch));
     return posted.flat();
   }
 
   /** Posts one batch of awaited tasks: each is registered before the send (in process, its reply can come before the send resolves). */
-  private async post<T>(name: string, payloads: readonly unknown[], run: ResolvedRunOptions): Promise<PendingTask<T>[]> {
-    const bodies = encodeTasks(name, payloads, run);
+  private async post<T>(name: string, bodies: string[], run: ResolvedRunOptions): Promise<PendingTask<T>[]> {
     const tasks = bodies.map(() => {
       const task = new PendingTask<T>(randomUUID(), null, (id) => this.cancel(id));
       this.tasks.add(task as PendingTask);
@@ -373,11 +379,4 @@ export class Master {
 
 function codeOf(err: unknown): unknown {
   return typeof err === 'object' && err !== null && 'code' in err ? (err as { code: unknown }).code : undefined;
-}
-
-/** The task messages' bodies: one envelope per payload (throws on a payload JSON cannot carry). */
-function encodeTasks(name: string, payloads: readonly unknown[], run: ResolvedRunOptions): string[] {
-  return payloads.map((payload) =>
-    encodeEnvelope({ v: 1, name, payload, maxAttempts: run.maxAttempts, backoff: run.backoff, timeoutMs: run.timeoutMs, checkpoint: null }),
-  );
 }

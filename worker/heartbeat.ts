@@ -4,6 +4,9 @@
  * beats never overlap and a slow broker slows the heartbeat instead of piling up extensions. Jitter
  * spreads the beats of tasks that started together.
  *
+ * Times are monotonic (performance.now): a wall clock stepped back would hold every beat back with
+ * it, past the leases' end.
+ *
  * One timer rather than one per task: most tasks end long before their first beat, and a timer of
  * their own cost each of them a Timeout, a closure and, for its random duration, a timer list of
  * its own in Node's timer wheel, about a microsecond and a few hundred bytes per task.
@@ -16,9 +19,9 @@ export interface HeartbeatOptions {
 }
 
 /** A beat runs up to this fraction of intervalMs after it is due (the shared timer's period). */
-const TICK_FRACTION = 0.1;
+const TICK_FRACTION = 0.05;
 
-export class HeartbeatClock {
+export class Heartbeats {
   private readonly hearts = new Set<Heartbeat>();
   private timer: NodeJS.Timeout | null = null;
   private readonly tickMs: number;
@@ -52,7 +55,7 @@ export class HeartbeatClock {
   }
 
   private readonly tick = (): void => {
-    const now = Date.now();
+    const now = performance.now();
     for (const heart of this.hearts) heart.beatIfDue(now);
   };
 }
@@ -62,12 +65,12 @@ export class Heartbeat {
   private running: Promise<void> | null = null;
   private stopped = false;
 
-  /** Use HeartbeatClock.start. */
+  /** Use Heartbeats.start. */
   constructor(
-    private readonly clock: HeartbeatClock,
+    private readonly heartbeats: Heartbeats,
     private readonly beat: () => Promise<void>,
   ) {
-    this.dueAt = clock.nextDue(Date.now());
+    this.dueAt = heartbeats.nextDue(performance.now());
   }
 
   beatIfDue(now: number): void {
@@ -76,7 +79,7 @@ export class Heartbeat {
       .catch(() => {})
       .then(() => {
         this.running = null;
-        this.dueAt = this.clock.nextDue(Date.now());
+        this.dueAt = this.heartbeats.nextDue(performance.now());
       });
   }
 
@@ -84,7 +87,7 @@ export class Heartbeat {
   stop(): Promise<void> | null {
     if (!this.stopped) {
       this.stopped = true;
-      this.clock.remove(this);
+      this.heartbeats.remove(this);
     }
     return this.running;
   }

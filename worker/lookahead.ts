@@ -28,13 +28,6 @@ const MAX_EXTRA = 1024;
 const RESIZE_FACTOR = 4;
 /** Weight of the newest duration in the moving average. */
 const WEIGHT = 0.2;
-/**
- * A duration shorter than OFF_ABOVE_MS counts for at most this many times the average: one handler
- * caught by a GC pause or a busy machine (milliseconds, among microsecond handlers) would otherwise
- * shrink the lookahead tenfold, and it grows back only by RESIZE_FACTOR steps. A long one counts in
- * full, so that held tasks go back as soon as handlers get long.
- */
-const OUTLIER_FACTOR = 4;
 
 export class Lookahead {
   private averageMs: number | null = null;
@@ -51,13 +44,14 @@ export class Lookahead {
 
   /** Records how long a handler ran; true when that changed `extra`. */
   record(durationMs: number): boolean {
-    const sample = this.averageMs === null || durationMs > OFF_ABOVE_MS ? durationMs : Math.min(durationMs, this.averageMs * OUTLIER_FACTOR);
-    const averageMs = this.averageMs === null ? sample : this.averageMs + (sample - this.averageMs) * WEIGHT;
+    const averageMs = this.averageMs === null ? durationMs : this.averageMs + (durationMs - this.averageMs) * WEIGHT;
     this.averageMs = averageMs;
     this.samples++;
     this.on = this.on ? averageMs <= OFF_ABOVE_MS : this.samples >= this.concurrency && averageMs < ON_BELOW_MS;
     const wanted = this.on ? this.sized(averageMs) : 0;
-    const small = wanted > 0 && this.held > 0 && wanted < RESIZE_FACTOR * this.held && RESIZE_FACTOR * wanted > this.held;
+    // Back to the cap is never too small a change: after one slow handler among fast ones (a GC
+    // pause) shrank it, growing back in RESIZE_FACTOR steps would stop short of the cap for good.
+    const small = wanted > 0 && this.held > 0 && wanted !== this.cap && wanted < RESIZE_FACTOR * this.held && RESIZE_FACTOR * wanted > this.held;
     if (wanted === this.held || small) return false;
     this.held = wanted;
     return true;
@@ -66,5 +60,10 @@ export class Lookahead {
   private sized(averageMs: number): number {
     const forHoldTime = Math.round((this.concurrency * HOLD_MS) / Math.max(averageMs, 0.001));
     return Math.max(this.concurrency, Math.min(MAX_EXTRA, forHoldTime));
+  }
+
+  /** The most sized() gives. */
+  private get cap(): number {
+    return Math.max(this.concurrency, MAX_EXTRA);
   }
 }

@@ -10,7 +10,7 @@ import { decodeEnvelope, encodeEnvelope, encodeReply, toTaskError, type TaskEnve
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import { LeaseLostError, TaskCancelledError, TaskTimeoutError, UnrecoverableError, WorkerShutdownError, toError } from './errors.js';
 import type { FailureReason, TaskEventBase, WorkerEmitter } from './events.js';
-import type { Heartbeat, HeartbeatClock } from './heartbeat.js';
+import type { Heartbeat, Heartbeats } from './heartbeat.js';
 import type { TaskContext, TaskHandlers, WorkerLogger } from './options.js';
 import { RunContext, type ContextHost } from './task-context.js';
 
@@ -23,7 +23,7 @@ export interface TaskRunDeps {
   log: WorkerLogger;
   events: WorkerEmitter;
   /** The worker's heartbeats, every leaseMs / 2. */
-  heartbeats: HeartbeatClock;
+  heartbeats: Heartbeats;
   /** Once per run, when the handler has returned (or will not run): settling is not handling. Gets how long the handler took, ms, or null when none ran. */
   handlerReturned(handlerMs: number | null): void;
   /** Once per run, when it is over (settled, or given up). */
@@ -321,8 +321,7 @@ export class TaskRun implements ContextHost {
       return this.fail(toError(err), 'reply-rejected');
     }
     if (outcome === 'completed' && this.deps.events.listenerCount('completed') > 0) {
-      const { taskId, attempt, delivery } = this;
-      this.deps.events.fire('completed', { taskId, name: this.envelope!.name, attempt, msgId: delivery.msgId, durationMs: this.elapsed, result });
+      this.deps.events.fire('completed', { ...this.base, durationMs: this.elapsed, result });
     }
     return outcome;
   }

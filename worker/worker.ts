@@ -22,7 +22,7 @@ import { toError } from './errors.js';
 import { WorkerEmitter, type WorkerEvents } from './events.js';
 import { Lookahead } from './lookahead.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
-import { HeartbeatClock } from './heartbeat.js';
+import { Heartbeats } from './heartbeat.js';
 import { TaskRun, type TaskOutcome, type TaskRunDeps } from './task-run.js';
 import type { TypedEmitter } from '../core/client/index.js';
 
@@ -61,6 +61,8 @@ class TaskWorker implements Worker {
   private readonly runs = new Map<TaskRun, Promise<TaskOutcome>>();
   /** Handlers running now (a task's slot frees when its handler returns, before it is settled). */
   private handling = 0;
+  /** Set while startHeld runs: see there. */
+  private startingHeld = false;
   /** Tasks held for the next free slot, with when they arrived. */
   private readonly held: { delivery: Delivery; since: number }[] = [];
   private readonly lookahead: Lookahead;
@@ -87,7 +89,7 @@ class TaskWorker implements Worker {
       leaseMs,
       log,
       events: this.events,
-      heartbeats: new HeartbeatClock({ intervalMs: leaseMs / 2 }),
+      heartbeats: new Heartbeats({ intervalMs: leaseMs / 2 }),
       handlerReturned: (handlerMs) => {
         this.handling--;
         this.handlerReturned(handlerMs);
@@ -161,18 +163,33 @@ class TaskWorker implements Worker {
   private handlerReturned(handlerMs: number | null): void {
     const resized = handlerMs !== null && this.lookahead.record(handlerMs) && !this.closing;
     if (resized) this.subscription?.setPrefetch(this.prefetch).catch((err: unknown) => this.events.fire('error', { error: toError(err) }));
-    // A task held so long that a good part of its lease is gone goes back rather than start late.
-    const stale = Date.now() - this.options.leaseMs / 4;
-    while (this.held.length > 0 && this.handling < this.options.concurrency && !this.closing) {
-      const { delivery, since } = this.held.shift()!;
-      if (since < stale) this.giveBack(delivery);
-      else this.runTask(delivery);
-    }
+    this.startHeld();
     // Handlers got long (lookahead off): held tasks would wait behind them while other workers
     // could run them. A mere re-size keeps what it holds: wall-clock durations swing with the
     // machine's load, and giving back on every swing cost a release and a redelivery per task
     // (~2,300 of a 10,000-task drain on PostgreSQL).
     if (resized && this.lookahead.extra === 0) for (const { delivery } of this.held.splice(0)) this.giveBack(delivery);
+  }
+
+  /**
+   * Starts held tasks while slots are free. A handler that returns at once frees its slot within
+   * runTask, which comes back here: that nested call leaves the work to this loop, or the stack
+   * would grow by a few frames per held task (up to 1024 of them).
+   */
+  private startHeld(): void {
+    if (this.startingHeld) return;
+    this.startingHeld = true;
+    try {
+      // A task held so long that a good part of its lease is gone goes back rather than start late.
+      const stale = Date.now() - this.options.leaseMs / 4;
+      while (this.held.length > 0 && this.handling < this.options.concurrency && !this.closing) {
+        const { delivery, since } = this.held.shift()!;
+        if (since < stale) this.giveBack(delivery);
+        else this.runTask(delivery);
+      }
+    } finally {
+      this.startingHeld = false;
+    }
   }
 
   /** A task this worker never started goes back uncounted: holding it used up none of its attempts. */

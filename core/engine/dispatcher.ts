@@ -44,7 +44,7 @@ export class Dispatcher {
   private readonly queues = new Map<string, QueueDemand>();
   /** Credit set aside by handoffs not yet delivered, per demand. */
   private readonly reserved = new Map<Demand, number>();
-  /** Handed-off messages of this tick, delivered together when it ends (one frame, not one each). */
+  /** Handed-off messages of this commit, delivered together in a microtask after it (one frame, not one each). */
   private handedOff = new Map<Demand, { queue: string; messages: ReceivedMessage[] }>();
 
   constructor(private readonly claim: Claimer, private readonly giveBack: Returner, private readonly onError: (err: unknown) => void) {}

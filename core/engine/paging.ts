@@ -1,10 +1,16 @@
-/** Reading a whole list through the engine's paged list calls (queues, topics). */
+/** Reading the engine's paged lists (queues, topics) a page at a time, or whole. */
 import { LIMITS } from '../limits.js';
 
 /** One page of a list, and how many the list holds in all. */
-export type PageRead<T> = (offset: number, limit: number) => Promise<{ total: number; items: T[] }>;
+export interface ListPage<T> {
+  total: number;
+  items: T[];
+}
 
-/** Everything `read` lists, page after page, each of the most one call gives (LIMITS.listLimitMax). */
+/** Reads the page at `offset`, of at most `limit` entries. */
+export type PageRead<T> = (offset: number, limit: number) => Promise<ListPage<T>>;
+
+/** Everything `read` lists, page after page, each as large as the engine allows (LIMITS.listLimitMax). */
 export async function readEveryPage<T>(read: PageRead<T>): Promise<T[]> {
   const all: T[] = [];
   for (;;) {

@@ -4,7 +4,6 @@
  * one batch) are written in one commit: an acknowledged publish is in every matching queue, and a
  * refused one in none. The engine exposes this as `engine.topics`.
  */
-import { readEveryPage } from './paging.js';
 import { randomUUID } from 'node:crypto';
 import { SpoolError } from '../errors.js';
 import { LIMITS } from '../limits.js';
@@ -24,6 +23,7 @@ import {
   type SubscriptionSettingsInput,
   type TopicAttributesInput,
 } from './topic-input.js';
+import { readEveryPage, type ListPage } from './paging.js';
 import { subscriptionMatches } from './topic-match.js';
 import { checkBatch, checkListQuery, checkQueueName } from './validate.js';
 
@@ -86,12 +86,15 @@ export class Topics {
     return this.context.store.listTopics(checkListQuery(query));
   }
 
+  /** The topics from `offset`, at most `limit` of them, in name order, as a list page. */
+  readonly topicsPage = async (offset: number, limit: number): Promise<ListPage<TopicRecord>> => {
+    const { total, topics } = await this.listTopics({ offset, limit });
+    return { total, items: topics };
+  };
+
   /** Every topic, in name order, read a page at a time. */
   allTopics(): Promise<TopicRecord[]> {
-    return readEveryPage(async (offset, limit) => {
-      const { total, topics } = await this.listTopics({ offset, limit });
-      return { total, items: topics };
-    });
+    return readEveryPage(this.topicsPage);
   }
 
   /** Changes maxMsgSize; filterType is fixed once set (INVALID_ATTRIBUTE). */

@@ -1,7 +1,7 @@
 /** Pure units: backoff delays, option resolution, the heartbeat loop. */
 import { describe, expect, it } from 'vitest';
 import { WorkerEmitter } from '../../worker/events.js';
-import { HeartbeatClock } from '../../worker/heartbeat.js';
+import { Heartbeats } from '../../worker/heartbeat.js';
 import { backoffDelayMs, resolveWorkerOptions, WORKER_DEFAULTS } from '../../worker/index.js';
 import { sleep } from './tasks.js';
 
@@ -54,7 +54,7 @@ describe('Heartbeat', () => {
     let active = 0;
     let overlapped = false;
     const beats: number[] = [];
-    const clock = new HeartbeatClock({ intervalMs: 40 });
+    const clock = new Heartbeats({ intervalMs: 40 });
     const hb = clock.start(async () => {
       if (++active > 1) overlapped = true;
       beats.push(Date.now());
@@ -72,14 +72,14 @@ describe('Heartbeat', () => {
 
   it('a failing beat does not stop the loop', async () => {
     let n = 0;
-    const hb = new HeartbeatClock({ intervalMs: 20 }).start(() => (++n % 2 ? Promise.reject(new Error('flaky')) : Promise.resolve()));
+    const hb = new Heartbeats({ intervalMs: 20 }).start(() => (++n % 2 ? Promise.reject(new Error('flaky')) : Promise.resolve()));
     await sleep(200);
     await hb.stop();
     expect(n).toBeGreaterThanOrEqual(3);
   });
 
   it('one clock beats each task on its own schedule; a stopped one no longer beats', async () => {
-    const clock = new HeartbeatClock({ intervalMs: 30, jitter: 0 });
+    const clock = new Heartbeats({ intervalMs: 30, jitter: 0 });
     const counts = { a: 0, b: 0 };
     const a = clock.start(async () => void counts.a++);
     await sleep(45);

@@ -6,7 +6,7 @@
  * totalCount counting every match, in name order.
  */
 import type { Engine } from '../../../engine/engine.js';
-import { readEveryPage } from '../../../engine/paging.js';
+import { readEveryPage, type ListPage, type PageRead } from '../../../engine/paging.js';
 import type { QueueRecord } from '../../../store/store.js';
 import { queueId } from './naming.js';
 import type { Params } from './params.js';
@@ -28,15 +28,6 @@ export interface Page {
   searchWord: string;
 }
 
-/** One page of a list, and how many there are in all. */
-export interface Listed<T> {
-  total: number;
-  items: T[];
-}
-
-/** A paged read of one of the engine's lists, in name order. */
-export type PagedRead<T> = (offset: number, limit: number) => Promise<Listed<T>>;
-
 export function readPage(params: Params, { limitMax, offsetMax }: Paging = LISTS): Page {
   const offset = params.optionalInteger('offset', 0, offsetMax);
   const limit = offset === undefined ? params.optionalInteger('limit', 1, limitMax) : params.integer('limit', 1, limitMax);
@@ -44,22 +35,22 @@ export function readPage(params: Params, { limitMax, offsetMax }: Paging = LISTS
 }
 
 /** The page of `all` (in name order) that the search word lets through. */
-function searched<T extends { name: string }>(all: readonly T[], page: Page): Listed<T> {
+function searched<T extends { name: string }>(all: readonly T[], page: Page): ListPage<T> {
   const found = all.filter((item) => item.name.toLowerCase().includes(page.searchWord));
   return { total: found.length, items: found.slice(page.offset, page.offset + page.limit) };
 }
 
 /** The page asked for: the engine's own page without a search word, else from a scan of every name. */
-export async function listPage<T extends { name: string }>(page: Page, read: PagedRead<T>): Promise<Listed<T>> {
+export async function listPage<T extends { name: string }>(page: Page, read: PageRead<T>): Promise<ListPage<T>> {
   return page.searchWord === '' ? read(page.offset, page.limit) : searched(await readEveryPage(read), page);
 }
 
 /** A list reply: `{totalCount, [field]: [entry of each]}`. */
-export function listReply<T>(field: string, entry: (item: T) => Record<string, unknown>, { total, items }: Listed<T>): Record<string, unknown> {
+export function listReply<T>(field: string, entry: (item: T) => Record<string, unknown>, { total, items }: ListPage<T>): Record<string, unknown> {
   return { totalCount: total, [field]: items.map(entry) };
 }
 
-export function queueList(listed: Listed<QueueRecord>): Record<string, unknown> {
+export function queueList(listed: ListPage<QueueRecord>): Record<string, unknown> {
   return listReply('queueList', (queue) => ({ queueId: queueId(queue), queueName: queue.name }), listed);
 }
 

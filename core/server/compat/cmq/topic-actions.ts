@@ -5,11 +5,10 @@
  * native API accepts the same name with the same attributes. A publish that reaches nobody is
  * 6030: module 10650 when the topic has no subscriptions, 10730 when none matches.
  */
-import type { Engine } from '../../../engine/engine.js';
 import type { TopicRecord } from '../../../store/topic-store.js';
 import type { CmqAction } from './context.js';
 import { cmqError, type CmqError } from './errors.js';
-import { listPage, listReply, readPage, type PagedRead } from './listing.js';
+import { listPage, listReply, readPage } from './listing.js';
 import { batchBodies } from './message-actions.js';
 import { seconds, topicId, topicNamed } from './naming.js';
 import type { Params } from './params.js';
@@ -25,13 +24,6 @@ const TOPIC_RETENTION_SECONDS = 86_400;
 
 /** The module code of a publish without a routingKey to a topic that routes by key (filterType 2). */
 const ROUTING_KEY_MISSING = 10700;
-
-function topicsOf(engine: Engine): PagedRead<TopicRecord> {
-  return async (offset, limit) => {
-    const { total, topics } = await engine.topics.listTopics({ offset, limit });
-    return { total, items: topics };
-  };
-}
 
 /** maxMsgSize (1024-1048576) and filterType (1 or 2; empty means 1, as CMQ has it), where given. */
 function readTopicAttributes(params: Params): { maxMsgSize?: number; filterType?: 1 | 2 } {
@@ -57,7 +49,7 @@ function exists(name: string): CmqError {
 }
 
 export const listTopic: CmqAction = async (params, { engine }) =>
-  listReply('topicList', (topic: TopicRecord) => ({ topicId: topicId(topic), topicName: topic.name }), await listPage(readPage(params), topicsOf(engine)));
+  listReply('topicList', (topic: TopicRecord) => ({ topicId: topicId(topic), topicName: topic.name }), await listPage(readPage(params), engine.topics.topicsPage));
 
 export const getTopicAttributes: CmqAction = async (params, { engine }) => {
   const topic = await engine.topics.getTopic(topicNamed(params));
